@@ -1,0 +1,52 @@
+"""Read paths: every query a view or task needs is a QuerySet method here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import models
+
+from orders.statuses import FINAL_ORDER_STATUSES, OrderStatus, PlacementState
+
+
+class OrderQuerySet(models.QuerySet):
+    def placed(self) -> OrderQuerySet:
+        return self.filter(state=PlacementState.PLACED)
+
+    def with_status(self, statuses: Iterable[str]) -> OrderQuerySet:
+        return self.filter(tango_status__in=list(statuses))
+
+    def with_line_item_status(self, statuses: Iterable[str]) -> OrderQuerySet:
+        """Orders having at least one line item in any of `statuses` (EXISTS, no duplicates)."""
+        from orders.models import LineItem
+
+        return self.filter(
+            models.Exists(
+                LineItem.objects.filter(order=models.OuterRef("pk"), status__in=list(statuses))
+            )
+        )
+
+    def needing_sync(self) -> OrderQuerySet:
+        """Placed orders whose Tango status can still change."""
+        return self.placed().exclude(tango_status__in=FINAL_ORDER_STATUSES)
+
+    def awaiting_placement(self) -> OrderQuerySet:
+        return self.filter(state__in=[PlacementState.QUEUED, PlacementState.PLACING])
+
+    def pending_since(self, cutoff: datetime) -> OrderQuerySet:
+        """PENDING at Tango since before `cutoff` (see orders.business_days for the cutoff)."""
+        return self.filter(tango_status=OrderStatus.PENDING, tango_created_at__lt=cutoff)
+
+    def for_list(self) -> OrderQuerySet:
+        """What the orders list renders, in a fixed number of queries."""
+        return self.select_related("account", "customer")
+
+
+class LineItemQuerySet(models.QuerySet):
+    def resendable(self) -> LineItemQuerySet:
+        from orders.statuses import PHYSICAL_DELIVERY_METHODS, LineItemStatus
+
+        return self.filter(status=LineItemStatus.COMPLETE).exclude(
+            delivery_method__in=PHYSICAL_DELIVERY_METHODS
+        )

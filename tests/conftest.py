@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests run on PostgreSQL when DATABASE_URL is set (CI), else SQLite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def roles(db):
+    from orders.roles import ensure_roles
+
+    return ensure_roles()
+
+
+@pytest.fixture
+def make_user(db, roles):
+    from django.contrib.auth import get_user_model
+
+    def _make(role: str | None, username: str | None = None, **extra):
+        user = get_user_model().objects.create_user(
+            username=username or f"{(role or 'nobody').lower()}-user",
+            password="pw-for-tests-only",
+            is_staff=True,
+            **extra,
+        )
+        if role:
+            user.groups.add(roles[role])
+        return user
+
+    return _make
