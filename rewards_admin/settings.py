@@ -16,21 +16,45 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("RO_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _load_dotenv(path: Path) -> None:
+    """Read KEY=VALUE lines from .env (written by `make run`) without overriding the real
+    environment, so manage.py commands see what honcho gives the processes."""
+    if not path.is_file():
+        return
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        if value.strip():
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+_load_dotenv(BASE_DIR / ".env")
+
+
+def env(name: str, default: str = "") -> str:
+    """An environment variable; empty counts as unset (so .env.example's blanks mean default)."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    return env(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env("RO_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in this environment.")
@@ -89,17 +113,17 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL (postgres://...) in production and CI; SQLite in WAL mode as the embedded default.
-if os.environ.get("DATABASE_URL"):
+if env("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+            env("DATABASE_URL"), conn_max_age=int(env("DB_CONN_MAX_AGE", "60"))
         )
     }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "rewards_ops.sqlite3")),
+            "NAME": env("SQLITE_PATH", str(VAR_DIR / "rewards_ops.sqlite3")),
             "OPTIONS": {
                 # WAL lets the web, worker and beat processes read while one writes.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -119,7 +143,7 @@ LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -145,8 +169,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", VAR_DIR / "broker"))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+BROKER_DIR = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: in and out must be the SAME folder for a shared queue.
     for sub in ("queue", "processed", "control"):
@@ -163,7 +187,7 @@ else:
     # The visibility timeout must exceed the longest retry countdown (see orders/tasks.py),
     # or Redis redelivers a task that is only waiting for its retry.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+        "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -171,33 +195,31 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-REDIS_URL = os.environ.get(
-    "REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
-)
+REDIS_URL = env("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 
 # --- Tango ----------------------------------------------------------------------------------
 # Defaults point at the local simulator (tango_sim) and its public demo credentials.
 # Real sandbox: TANGO_BASE_URL=https://integration-api.tangocard.com/raas/v2 plus your
 # platform name and key.
-TANGO_BASE_URL = os.environ.get("TANGO_BASE_URL", "http://127.0.0.1:8100/raas/v2").rstrip("/")
-TANGO_PLATFORM_NAME = os.environ.get("TANGO_PLATFORM_NAME", "rewardsops-demo")
-TANGO_PLATFORM_KEY = os.environ.get("TANGO_PLATFORM_KEY", "demo-platform-key")
-TANGO_CONNECT_TIMEOUT = float(os.environ.get("TANGO_CONNECT_TIMEOUT", "3.05"))
-TANGO_READ_TIMEOUT = float(os.environ.get("TANGO_READ_TIMEOUT", "20"))
+TANGO_BASE_URL = env("TANGO_BASE_URL", "http://127.0.0.1:8100/raas/v2").rstrip("/")
+TANGO_PLATFORM_NAME = env("TANGO_PLATFORM_NAME", "rewardsops-demo")
+TANGO_PLATFORM_KEY = env("TANGO_PLATFORM_KEY", "demo-platform-key")
+TANGO_CONNECT_TIMEOUT = float(env("TANGO_CONNECT_TIMEOUT", "3.05"))
+TANGO_READ_TIMEOUT = float(env("TANGO_READ_TIMEOUT", "20"))
 # Tango asks for at most 1 POST /orders per second per platform.
-TANGO_ORDER_RATE = float(os.environ.get("TANGO_ORDER_RATE", "1"))
+TANGO_ORDER_RATE = float(env("TANGO_ORDER_RATE", "1"))
 # base64 HMAC key shared with Tango's webhook subscription; webhooks are refused without it.
-TANGO_WEBHOOK_SECRET = os.environ.get("TANGO_WEBHOOK_SECRET", "")
+TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
-TANGO_WEBHOOK_URL = os.environ.get("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
+TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
-TANGO_EXTERNAL_REF_PREFIX = os.environ.get("TANGO_EXTERNAL_REF_PREFIX", "ro")
+TANGO_EXTERNAL_REF_PREFIX = env("TANGO_EXTERNAL_REF_PREFIX", "ro")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
