@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,7 +33,11 @@ def _load_dotenv(path: Path) -> None:
             os.environ.setdefault(key.strip(), value.strip())
 
 
-_load_dotenv(BASE_DIR / ".env")
+# Under pytest: ignore the developer's .env and keep all runtime files (SQLite, the filesystem
+# broker) in var/test, so test messages can never reach a `make run` worker.
+TESTING = "pytest" in sys.modules
+if not TESTING:
+    _load_dotenv(BASE_DIR / ".env")
 
 
 def env(name: str, default: str = "") -> str:
@@ -48,7 +53,7 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-VAR_DIR = Path(env("RO_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env("RO_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else ""))))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -130,6 +135,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file (not :memory:) so worker and browser-test subprocesses share it.
+            "TEST": {"NAME": str(VAR_DIR / "test_rewards_ops.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
