@@ -238,6 +238,9 @@ class LineItem(models.Model):
 
     resend_count = models.PositiveIntegerField(default=0)
     last_resent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the staff resend claim, cleared when the result is written: while it is set a
+    # double click or a second tab cannot queue another resend of this reward.
+    resend_requested_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LineItemQuerySet.as_manager()
