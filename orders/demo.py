@@ -8,6 +8,7 @@ simulator refuses for insufficient funds, so "held" and "release" can be tried a
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -96,7 +97,8 @@ def simulator_running() -> Iterator[str]:
     if _healthy(admin_url):
         yield admin_url
         return
-    data = Path(settings.BASE_DIR) / "var" / "tango_sim.sqlite3"
+    # The same data file the Procfile's `sim` process uses, so seeded orders persist.
+    data = Path(settings.BASE_DIR) / (os.environ.get("TANGO_SIM_DATA") or "var/tango_sim.sqlite3")
     command = [sys.executable, "-m", "tango_sim", "--host", parts.hostname or "127.0.0.1"]
     command += ["--port", str(parts.port or 8100), "--data", str(data)]
     process = subprocess.Popen(command, cwd=settings.BASE_DIR, stderr=subprocess.DEVNULL)
@@ -206,16 +208,16 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
             created += 1
         except TangoError:
             continue
-    created += _create_physical_orders(client)
+    created += _create_physical_orders(client, admin_url)
     return created
 
 
-def _create_physical_orders(client) -> int:
+def _create_physical_orders(client, admin_url: str) -> int:
     from orders.tango.types import Address, Recipient
 
     made = 0
     for n, cents in enumerate(["00", "22", "22", "00"]):
-        client.create_order(
+        result = client.create_order(
             customer_identifier="acme-main",
             account_identifier="acme-usd-01",
             utid="U300001",
@@ -226,11 +228,11 @@ def _create_physical_orders(client) -> int:
                 first_name="Dana",
                 last_name="Lee",
                 email=f"dana.lee{n}@example.com",
-                mobile_number="",
+                mobile_number=None,
                 address=Address(
-                    company_name="",
+                    company_name=None,
                     street_line1=f"{100 + n} Main St",
-                    street_line2="",
+                    street_line2=None,
                     city="Springfield",
                     state_or_province="IL",
                     postal_code="62701",
@@ -238,6 +240,13 @@ def _create_physical_orders(client) -> int:
                 ),
             ),
         )
+        if cents == "22":
+            # Returned mail happens 5 simulated days later; demo it now via the admin API.
+            requests.post(
+                f"{admin_url}/orders/{result.order.reference_order_id}/transition",
+                json={"orderStatus": "COMPLETE", "lineItemStatus": "RETURNED"},
+                timeout=5,
+            ).raise_for_status()
         made += 1
     return made
 
@@ -245,6 +254,7 @@ def _create_physical_orders(client) -> int:
 def _create_bulk_orders() -> int:
     """Multi-line async orders: one all good, two PARTIAL (some lines fail), one FAILED."""
     from orders.tango.client import get_client
+    from orders.tango.types import Recipient
 
     client = get_client()
     mixes = [["00", "00", "00"], ["00", "17", "00", "17"], ["17", "00"], ["17", "17"]]
@@ -255,15 +265,17 @@ def _create_bulk_orders() -> int:
             external_ref_id=f"demo-bulk-{n}",
             line_items=[
                 {
-                    "externalRefLineItemID": f"demo-bulk-{n}-{i}",
+                    "external_ref_line_item_id": f"demo-bulk-{n}-{i}",
                     "utid": "U100001",
-                    "amount": float(f"20.{cents}"),
-                    "deliveryMethod": "EMAIL",
-                    "recipient": {
-                        "firstName": "Team",
-                        "lastName": f"Member{i}",
-                        "email": f"team.member{n}{i}@example.com",
-                    },
+                    "amount": Decimal(f"20.{cents}"),
+                    "delivery_method": "EMAIL",
+                    "recipient": Recipient(
+                        first_name="Team",
+                        last_name=f"Member{i}",
+                        email=f"team.member{n}{i}@example.com",
+                        mobile_number=None,
+                        address=None,
+                    ),
                 }
                 for i, cents in enumerate(mix, start=1)
             ],

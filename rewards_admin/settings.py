@@ -135,8 +135,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            # A file (not :memory:) so worker and browser-test subprocesses share it.
-            "TEST": {"NAME": str(VAR_DIR / "test_rewards_ops.sqlite3")},
+            # A file (not :memory:) so worker and browser-test subprocesses can share it; one
+            # per pytest process so parallel runs never collide.
+            "TEST": {"NAME": str(VAR_DIR / f"test_rewards_ops_{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

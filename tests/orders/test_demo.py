@@ -1,0 +1,49 @@
+"""`seed_demo` fills the console through the real client and sync code."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from orders.models import LineItem, Order
+from orders.tango.client import reset_client
+from tango_sim.testing import running_simulator
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def sim(tmp_path, settings):
+    with running_simulator(tmp_path) as handle:
+        settings.TANGO_BASE_URL = handle.base_url
+        reset_client()
+        yield handle
+    reset_client()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_creates_role_logins_and_orders_in_many_statuses(sim, capsys):
+    call_command("seed_demo", "--orders", "120")
+
+    users = get_user_model().objects.filter(username__in=["support", "finance", "manager", "admin"])
+    assert {u.username: u.groups.get().name for u in users} == {
+        "support": "Support",
+        "finance": "Finance",
+        "manager": "Manager",
+        "admin": "Admin",
+    }
+    statuses = set(Order.objects.exclude(tango_status="").values_list("tango_status", flat=True))
+    assert len(statuses) >= 9, statuses
+    assert {"COMPLETE", "PENDING", "FAILED", "PARTIAL", "ON_HOLD"} <= statuses
+    line_statuses = set(LineItem.objects.values_list("status", flat=True))
+    assert {"COMPLETE", "PENDING", "FAILED", "RETURNED"} <= line_statuses
+    # The orders really exist at the simulator: it counted them.
+    assert sim.stats()["orders_total"] >= Order.objects.exclude(reference_order_id=None).count()
+    assert "seeded" in capsys.readouterr().out
+
+    # A second run keeps the data (idempotent) and says so.
+    before = Order.objects.count()
+    call_command("seed_demo")
+    assert Order.objects.count() == before
+    assert "already present" in capsys.readouterr().out
