@@ -178,7 +178,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
+# Under pytest one broker folder per process, so parallel runs never share a queue.
+BROKER_DIR = Path(
+    env("CELERY_BROKER_DIR", str(VAR_DIR / (f"broker-{os.getpid()}" if TESTING else "broker")))
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: in and out must be the SAME folder for a shared queue.
     for sub in ("queue", "processed", "control"):

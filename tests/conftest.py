@@ -32,3 +32,15 @@ def make_user(db, roles):
         return user
 
     return _make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_broker_folder():
+    """The per-process filesystem broker folder (settings.BROKER_DIR) goes away afterwards."""
+    yield
+    import shutil
+
+    from django.conf import settings
+
+    if settings.TESTING and settings.CELERY_BROKER_URL.startswith("filesystem"):
+        shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)

@@ -1,0 +1,125 @@
+"""Browser tests: real Chromium (Debian's, via Playwright), the live Django server, the Tango
+simulator and a real Celery worker process sharing the test database and broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from orders.tango.client import reset_client
+from tango_sim.testing import simulator_session
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "e2e-password"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            if not Path(CHROMIUM).exists():
+                item.add_marker(pytest.mark.skip(reason="needs Debian's chromium at " + CHROMIUM))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture(scope="session")
+def e2e_sim(tmp_path_factory):
+    yield from simulator_session(tmp_path_factory, TANGO_SIM_ORDER_TPS="0")
+
+
+@pytest.fixture
+def demo(live_server, e2e_sim, settings, transactional_db):
+    """The console with the demo data set (users of every role, orders in every status)."""
+    from orders.demo import seed_demo
+
+    settings.TANGO_BASE_URL = e2e_sim.base_url
+    reset_client()
+    e2e_sim.reset()
+    seed_demo(password=PASSWORD, orders=40)
+    yield live_server
+    reset_client()
+
+
+def _worker_env(sim_base_url: str) -> dict[str, str]:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "TANGO_BASE_URL": sim_base_url,
+        "RO_VAR_DIR": str(settings.VAR_DIR),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_DIR": str(settings.BROKER_DIR),
+        "DJANGO_SECRET_KEY": "e2e-only",
+        "TANGO_ORDER_RATE": "50",
+    }
+    if db["ENGINE"].endswith("postgresql"):
+        user = db.get("USER") or "postgres"
+        host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(db["NAME"])
+    return env
+
+
+@pytest.fixture
+def worker(demo, e2e_sim, tmp_path):
+    """A real Celery worker on the test database and this test process's broker."""
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "rewards_admin", "worker", "--pool", "threads"]
+            + ["--concurrency", "2", "--without-gossip", "--without-mingle", "-l", "INFO"],
+            cwd=ROOT,
+            env=_worker_env(e2e_sim.base_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while "ready." not in log_path.read_text():
+        assert process.poll() is None, log_path.read_text()[-2000:]
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def login(page, demo):
+    def _login(username: str) -> None:
+        page.goto(f"{demo.url}/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{demo.url}/**")
+
+    return _login
