@@ -28,6 +28,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PASSWORD = "e2e-password"
+WORKER_COMMAND = [
+    *(sys.executable, "-m", "celery", "-A", "rewards_admin", "worker", "--pool", "threads"),
+    *("--concurrency", "2", "--without-gossip", "--without-mingle", "-l", "INFO"),
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -93,8 +97,7 @@ def worker(demo, e2e_sim, tmp_path):
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rewards_admin", "worker", "--pool", "threads"]
-            + ["--concurrency", "2", "--without-gossip", "--without-mingle", "-l", "INFO"],
+            WORKER_COMMAND,
             cwd=ROOT,
             env=_worker_env(e2e_sim.base_url),
             stdout=log,
