@@ -223,6 +223,8 @@ TANGO_ORDER_RATE = float(env("TANGO_ORDER_RATE", "1"))
 TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
 TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
+# How many days back the periodic "recent" sync re-reads orders and line items.
+TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
 TANGO_EXTERNAL_REF_PREFIX = env("TANGO_EXTERNAL_REF_PREFIX", "ro")
 

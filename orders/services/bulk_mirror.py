@@ -1,0 +1,122 @@
+"""Mirroring a bulk order from Tango's async API into the local order and its line items.
+
+GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (TANGO_API.md §7.7) carries the
+order status (COMPLETE / PARTIAL / FAILED, or a pending status while lines are processing) and
+each line's status; lines are matched by their externalRefLineItemID. Only changed rows are
+written (bulk UPDATE), each status change with a timeline row. Called after placement, by the
+AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import LineItem, Order, OrderEvent
+from orders.services.sync_changes import (
+    Changes,
+    bulk_write,
+    line_item_event,
+    quantize,
+    status_event,
+)
+from orders.statuses import EventSource, LineItemStatus, OrderStatus
+from orders.tango.client import TangoClient, get_client
+from orders.tango.types import AsyncOrderDetail
+
+
+def mirror_async_order(
+    *,
+    order_id: int,
+    client: TangoClient | None = None,
+    acting_user: Any = None,
+    source: str = EventSource.SYNC,
+    note: str = "",
+) -> Order:
+    """GET the async order summary and write its status and its lines' statuses locally."""
+    order = Order.objects.select_related("account", "customer").get(pk=order_id)
+    client = client or get_client()
+    detail = client.get_async_order(
+        customer_identifier=order.customer.identifier,
+        account_identifier=order.account.identifier,
+        external_ref_id=order.external_ref_id,
+    )
+    apply_async_detail(order, detail, acting_user=acting_user, source=source, note=note)
+    return order
+
+
+def apply_async_detail(
+    order: Order,
+    detail: AsyncOrderDetail,
+    *,
+    acting_user: Any = None,
+    source: str = EventSource.SYNC,
+    note: str = "",
+) -> None:
+    now = timezone.now()
+    lines = {line.external_ref_line_item_id: line for line in order.line_items.all()}
+    changed_lines: list[Changes] = []
+    events: list[OrderEvent] = []
+    for tango in detail.line_items:
+        line = lines.get(tango.external_ref_line_item_id or "")
+        if line is None:
+            continue
+        changes = Changes(line)
+        if line.reference_line_item_id is None and tango.reference_line_item_id:
+            changes.set("reference_line_item_id", tango.reference_line_item_id)
+        changes.set_str("status", tango.line_item_status)
+        changes.set_str("delivery_status", tango.delivery_status)
+        if tango.amount_charged is not None and tango.amount_charged.total is not None:
+            changes.set("amount_charged_total", quantize(tango.amount_charged.total))
+        if tango.errors:
+            changes.set("errors", [{"code": e.code, "message": e.message} for e in tango.errors])
+        if changes:
+            changed_lines.append(changes)
+            event = line_item_event(
+                line_item=line,
+                changes=changes,
+                source=source,
+                occurred_at=now,
+                acting_user=acting_user,
+                note=note,
+            )
+            if event is not None:
+                events.append(event)
+    order_changes = Changes(order)
+    if order.reference_order_id is None and detail.reference_order_id:
+        order_changes.set("reference_order_id", detail.reference_order_id)
+    status = detail.order_status or _derived_status(lines.values())
+    order_changes.set_str("tango_status", status)
+    if "tango_status" in order_changes.fields:
+        events.append(
+            status_event(
+                order=order,
+                old=order_changes.old("tango_status"),
+                new=order.tango_status,
+                source=source,
+                occurred_at=now,
+                acting_user=acting_user,
+            )
+        )
+    with transaction.atomic():
+        bulk_write(LineItem, changed_lines, extra={"updated_at": now})
+        bulk_write(
+            Order,
+            [order_changes] if order_changes else [],
+            extra={"last_synced_at": now, "updated_at": now},
+        )
+        OrderEvent.objects.bulk_create(events)
+
+
+def _derived_status(lines: Any) -> str | None:
+    """COMPLETE / FAILED / PARTIAL from the lines when Tango's summary has no orderStatus."""
+    statuses = {line.status for line in lines}
+    if not statuses or statuses & {LineItemStatus.PENDING, ""}:
+        return None
+    if statuses == {LineItemStatus.COMPLETE}:
+        return OrderStatus.COMPLETE
+    if LineItemStatus.COMPLETE not in statuses:
+        return OrderStatus.FAILED
+    return OrderStatus.PARTIAL

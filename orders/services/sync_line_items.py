@@ -1,0 +1,220 @@
+"""Line-item sync: GET /lineItems (keyset pages) → line-item, email, delivery, reward statuses.
+
+Same rules as the order sync: one query to match a page, changes computed in Python, one bulk
+UPDATE for changed rows and one bulk INSERT of `line_item_changed` timeline rows; an unchanged
+page writes nothing. Line items of orders we know but lines we do not (another line of a bulk
+order, an imported order whose referenceLineItemID was not in the list view) are matched by
+line number or externalRefLineItemID, or created.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import LineItem, Order, OrderEvent
+from orders.services.sync_changes import (
+    SYNC,
+    Changes,
+    SyncReport,
+    bulk_write,
+    fit,
+    line_item_event,
+    quantize,
+)
+from orders.tango.client import TangoClient, get_client
+from orders.tango.types import TangoLineItem
+
+logger = logging.getLogger(__name__)
+
+LINE_ITEM_PAGE_SIZE = 100
+
+
+def sync_line_items(
+    *,
+    start: datetime,
+    end: datetime,
+    client: TangoClient | None = None,
+    report: SyncReport | None = None,
+) -> SyncReport:
+    """Bring every line item Tango issued in [start, end] up to date locally."""
+    client = client or get_client()
+    report = report or SyncReport()
+    page_keys: tuple[str, ...] | None = None
+    seen = 0
+    while True:
+        page = client.list_line_items(
+            page_keys=list(page_keys) if page_keys else None,
+            elements_per_block=LINE_ITEM_PAGE_SIZE,
+            start_date=start,
+            end_date=end,
+        )
+        report.list_calls += 1
+        apply_tango_line_items(page.line_items, report=report)
+        seen += len(page.line_items)
+        # Stop on the count as well as on the keys, so N items never cost an extra empty call.
+        if not page.line_items or not page.next_page_keys or seen >= page.total_count:
+            break
+        if page.next_page_keys == page_keys:  # a server that does not advance: do not spin
+            logger.warning("sync: GET /lineItems returned the same page keys twice; stopping")
+            break
+        page_keys = page.next_page_keys
+    report.windows += 1
+    return report
+
+
+def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
+    changes = Changes(line)
+    if line.reference_line_item_id is None and tango.reference_line_item_id:
+        changes.set("reference_line_item_id", tango.reference_line_item_id)
+    if not line.external_ref_line_item_id and tango.external_ref_line_item_id:
+        changes.set_str("external_ref_line_item_id", tango.external_ref_line_item_id)
+    changes.set_str("status", tango.status)
+    # None means "no such status for this delivery method": store it as blank.
+    changes.set_str("email_status", tango.email_status, keep_if_none=False)
+    changes.set_str("delivery_status", tango.delivery_status, keep_if_none=False)
+    changes.set_str("reward_status", tango.reward_status, keep_if_none=False)
+    changes.set("can_cancel", bool(tango.can_cancel))
+    changes.set("can_freeze", bool(tango.can_freeze))
+    if tango.date_issued is not None:
+        changes.set("date_issued", tango.date_issued)
+    if tango.amount_charged is not None and tango.amount_charged.total is not None:
+        changes.set("amount_charged_total", quantize(tango.amount_charged.total))
+    errors = [{"code": e.code, "message": e.message} for e in tango.errors]
+    if errors or line.errors:
+        changes.set("errors", errors)
+    return changes
+
+
+def apply_tango_line_items(
+    items: Iterable[TangoLineItem],
+    *,
+    report: SyncReport,
+    acting_user: Any = None,
+    source: str = SYNC,
+    note: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Upsert one batch of Tango line items (bulk UPDATE; bulk INSERT of unknown lines)."""
+    by_ref = {t.reference_line_item_id: t for t in items if t.reference_line_item_id}
+    if not by_ref:
+        return
+    report.seen += len(by_ref)
+    now = now or timezone.now()
+    local = {
+        line.reference_line_item_id: line
+        for line in LineItem.objects.filter(reference_line_item_id__in=list(by_ref)).order_by()
+    }
+    pairs = [(local[ref], t) for ref, t in by_ref.items() if ref in local]
+    unmatched = [t for ref, t in by_ref.items() if ref not in local]
+    new_lines: list[LineItem] = []
+    if unmatched:
+        more_pairs, new_lines = _match_unknown(unmatched, report=report)
+        pairs += more_pairs
+
+    changed: list[Changes] = []
+    events: list[OrderEvent] = []
+    for line, tango in pairs:
+        changes = _line_changes(line, tango)
+        if changes:
+            changed.append(changes)
+            event = line_item_event(
+                line_item=line,
+                changes=changes,
+                source=source,
+                occurred_at=now,
+                acting_user=acting_user,
+                note=note,
+            )
+            if event is not None:
+                events.append(event)
+    with transaction.atomic():
+        report.updated += bulk_write(LineItem, changed, extra={"updated_at": now})
+        if new_lines:
+            LineItem.objects.bulk_create(new_lines)
+            report.created += len(new_lines)
+        if events:
+            OrderEvent.objects.bulk_create(events)
+            report.events += len(events)
+
+
+def _match_unknown(
+    unmatched: list[TangoLineItem], *, report: SyncReport
+) -> tuple[list[tuple[LineItem, TangoLineItem]], list[LineItem]]:
+    """Lines whose referenceLineItemID we have not stored: match within their order, or create."""
+    order_refs = {t.reference_order_id for t in unmatched if t.reference_order_id}
+    orders = {
+        o.reference_order_id: o
+        for o in Order.objects.filter(reference_order_id__in=order_refs).order_by()
+    }
+    siblings: dict[int, list[LineItem]] = {}
+    for line in LineItem.objects.filter(order__in=list(orders.values())).order_by():
+        siblings.setdefault(line.order_id, []).append(line)
+    pairs: list[tuple[LineItem, TangoLineItem]] = []
+    new_lines: list[LineItem] = []
+    for tango in unmatched:
+        order = orders.get(tango.reference_order_id or "")
+        if order is None:
+            # The order sync imports the order (with this line); the next pass matches it.
+            report.skipped += 1
+            continue
+        lines = siblings.setdefault(order.pk, [])
+        line = _find_sibling(lines, tango)
+        if line is not None:
+            pairs.append((line, tango))
+            continue
+        line = _new_line_item(order, tango, lines)
+        lines.append(line)
+        new_lines.append(line)
+    return pairs, new_lines
+
+
+def _find_sibling(lines: list[LineItem], tango: TangoLineItem) -> LineItem | None:
+    for line in lines:
+        if line.reference_line_item_id not in (None, tango.reference_line_item_id):
+            continue
+        if tango.external_ref_line_item_id and (
+            line.external_ref_line_item_id == tango.external_ref_line_item_id
+        ):
+            return line
+        if not line.external_ref_line_item_id and line.line_number == (tango.line_number or 1):
+            return line
+    return None
+
+
+def _new_line_item(order: Order, tango: TangoLineItem, lines: list[LineItem]) -> LineItem:
+    taken = {line.line_number for line in lines}
+    number = tango.line_number or 1
+    while number in taken:
+        number += 1
+    issued = tango.amount_issued
+    recipient = tango.recipient
+    line = LineItem(
+        order_id=order.pk,
+        reference_line_item_id=tango.reference_line_item_id,
+        external_ref_line_item_id=fit(
+            LineItem, "external_ref_line_item_id", tango.external_ref_line_item_id
+        ),
+        line_number=number,
+        utid=fit(LineItem, "utid", tango.utid),
+        reward_name=fit(LineItem, "reward_name", tango.reward_name),
+        amount=quantize(issued.value) if issued and issued.value is not None else order.amount,
+        currency=(issued and issued.currency_code) or order.currency,
+        delivery_method=fit(LineItem, "delivery_method", tango.delivery_method or "EMAIL"),
+        recipient_first_name=fit(
+            LineItem, "recipient_first_name", recipient and recipient.first_name
+        ),
+        recipient_last_name=fit(LineItem, "recipient_last_name", recipient and recipient.last_name),
+        recipient_email=fit(LineItem, "recipient_email", recipient and recipient.email),
+        recipient_mobile=fit(LineItem, "recipient_mobile", recipient and recipient.mobile_number),
+    )
+    _line_changes(line, tango)  # statuses, flags and dates exactly as an update would set them
+    return line
+
+
+__all__ = ["LINE_ITEM_PAGE_SIZE", "apply_tango_line_items", "sync_line_items"]

@@ -1,0 +1,401 @@
+"""Tango webhooks: verify, store, dedupe, then process in a task (TANGO_API.md §13).
+
+Receiving (`orders/webhook_views.py`) does only what must happen before answering 200: verify
+the HMAC signature (constant time), parse the envelope, store the raw event once per eventId
+and enqueue processing after commit. Processing is idempotent: `processed_at` is claimed with a
+conditional UPDATE in the same transaction as the changes it makes, so a redelivered event, a
+duplicate task or a concurrent worker applies an event at most once.
+
+Events may arrive out of order (§13.3); a line-item or account event older than one already
+applied to the same subject is recorded and skipped, so a late event never undoes a newer one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent, WebhookEvent
+from orders.services.bulk_mirror import apply_async_detail
+from orders.services.sync_changes import Changes, bulk_write, fit, line_item_event, quantize
+from orders.statuses import (
+    PHYSICAL_EVENT_TO_DELIVERY_STATUS,
+    REWARD_EVENT_TO_REWARD_STATUS,
+    AccountStatus,
+    EventSource,
+)
+from orders.tango.client import TangoClient, get_client
+from orders.tango.errors import TangoNotFound
+from orders.tango.types import AsyncOrderDetail
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Signed-Payload"
+IGNORED_UNKNOWN_TYPE = "ignored: unknown event type"
+
+
+class InvalidWebhook(ValueError):
+    """The body is not a Tango webhook envelope (the message says why; it holds no body data)."""
+
+
+# --- receiving ---------------------------------------------------------------------------------
+
+
+def signing_key() -> bytes | None:
+    """The HMAC key from settings.TANGO_WEBHOOK_SECRET (base64), or None if unusable."""
+    secret = (settings.TANGO_WEBHOOK_SECRET or "").strip()
+    if not secret:
+        return None
+    try:
+        key = base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key or None
+
+
+def sign(key: bytes, body: bytes) -> str:
+    """base64(HMAC-SHA256(key, raw body)): Tango's HMAC `X-Signed-Payload` (§13.4)."""
+    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+
+
+def signature_is_valid(*, key: bytes, body: bytes, signature: str | None) -> bool:
+    if not signature:
+        return False
+    # compare_digest: the comparison takes as long for a near miss as for garbage.
+    return hmac.compare_digest(sign(key, body).encode(), signature.strip().encode())
+
+
+@dataclass(frozen=True)
+class Envelope:
+    event_id: str
+    event_type: str
+    category: str
+    revision: int | None
+    occurred_at: datetime | None
+    payload: dict[str, Any]
+
+
+def _first(value: Any) -> Any:
+    # Tango's docs spell some fields as one value and others as arrays (§13.3).
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def parse_envelope(body: bytes) -> Envelope:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidWebhook("body is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise InvalidWebhook("body is not a JSON object")
+    event_id = payload.get("eventId")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 64:
+        raise InvalidWebhook("eventId missing or invalid")
+    event_type = _first(payload.get("eventType", payload.get("eventTypes")))
+    if not isinstance(event_type, str) or not event_type.strip() or len(event_type) > 40:
+        raise InvalidWebhook("eventType missing or invalid")
+    if not isinstance(payload.get("eventData", {}), dict):
+        raise InvalidWebhook("eventData is not an object")
+    category = _first(payload.get("category", payload.get("categories")))
+    revision = payload.get("revision")
+    occurred = payload.get("eventOccurredAt")
+    return Envelope(
+        event_id=event_id.strip(),
+        event_type=event_type.strip(),
+        category=str(category or "")[:20],
+        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+        occurred_at=_parse_moment(occurred),
+        payload=payload,
+    )
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEvent, bool]:
+    """Store the raw event once (by eventId) and enqueue processing after commit.
+
+    Returns (event, created). A redelivery of an event that is not processed yet is enqueued
+    again: the first task may have been lost, and processing is idempotent.
+    """
+    from orders.tasks.webhooks import process_webhook_event as process_task
+
+    with transaction.atomic():
+        event, created = WebhookEvent.objects.get_or_create(
+            event_id=envelope.event_id,
+            defaults={
+                "revision": envelope.revision,
+                "category": envelope.category,
+                "event_type": envelope.event_type,
+                "occurred_at": envelope.occurred_at,
+                "body": body.decode("utf-8", errors="replace"),
+                "payload": envelope.payload,
+            },
+        )
+        if created or event.processed_at is None:
+            process_task.delay_on_commit(event.pk)
+    return event, created
+
+
+# --- processing -------------------------------------------------------------------------------
+
+
+def process_webhook_event(*, webhook_event_id: int, client: TangoClient | None = None) -> str:
+    """Apply a stored event once. Returns what happened (also kept in processing_error)."""
+    event = WebhookEvent.objects.get(pk=webhook_event_id)
+    if event.processed_at is not None:
+        return "already processed"
+    handler = HANDLERS.get(event.event_type)
+    data = event.payload.get("eventData") or {}
+    if handler is None:
+        logger.warning(
+            "webhook %s: %s %r; nothing done",
+            event.event_id,
+            IGNORED_UNKNOWN_TYPE,
+            event.event_type,
+        )
+        _finish(event, IGNORED_UNKNOWN_TYPE)
+        return IGNORED_UNKNOWN_TYPE
+    fetched = handler.fetch(event, data, client) if handler.fetch else None
+    with transaction.atomic():
+        if not _claim(event):
+            return "already processed"
+        note = handler.apply(event, data, fetched)
+        if note:
+            WebhookEvent.objects.filter(pk=event.pk).update(processing_error=note)
+    logger.info(
+        "webhook %s %s processed%s", event.event_id, event.event_type, f": {note}" if note else ""
+    )
+    return note or "processed"
+
+
+def _claim(event: WebhookEvent) -> bool:
+    return bool(
+        WebhookEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now()
+        )
+    )
+
+
+def _finish(event: WebhookEvent, note: str) -> None:
+    WebhookEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), processing_error=note
+    )
+
+
+def _newer_applied(event: WebhookEvent, key: str, value: str) -> bool:
+    """Has an event of this type about the same subject, that happened later, been applied?"""
+    if event.occurred_at is None:
+        return False
+    return (
+        WebhookEvent.objects.filter(
+            event_type=event.event_type,
+            processed_at__isnull=False,
+            occurred_at__gt=event.occurred_at,
+            **{f"payload__eventData__{key}": value},
+        )
+        .exclude(pk=event.pk)
+        .exists()
+    )
+
+
+def _line_item_ref(data: dict[str, Any]) -> str:
+    return str(data.get("referenceLineItemId") or data.get("referenceLineItemID") or "")
+
+
+def _apply_line_item_status(
+    event: WebhookEvent, data: dict[str, Any], *, field: str, mapping: dict[str, str]
+) -> str:
+    ref = _line_item_ref(data)
+    status = str(data.get("status") or "")
+    new = mapping.get(status)
+    if not ref or new is None:
+        logger.warning("webhook %s: ignored: status %r not understood", event.event_id, status)
+        return f"ignored: status {status!r} not understood"
+    key = "referenceLineItemId" if "referenceLineItemId" in data else "referenceLineItemID"
+    if _newer_applied(event, key, ref):
+        return "ignored: a newer event for this line item was already applied"
+    line = LineItem.objects.filter(reference_line_item_id=ref).first()
+    if line is None:
+        # Not synced yet: the line-item sync reads the same status from GET /lineItems.
+        return "ignored: line item not known locally (the line-item sync will bring it)"
+    now = timezone.now()
+    changes = Changes(line)
+    changes.set(field, new)
+    note = f"{event.event_type} webhook: {status}"
+    timeline = line_item_event(
+        line_item=line, changes=changes, source=EventSource.WEBHOOK, occurred_at=now, note=note
+    )
+    if timeline is None:
+        timeline = OrderEvent(
+            order_id=line.order_id,
+            line_item_id=line.pk,
+            kind=OrderEvent.Kind.WEBHOOK,
+            source=EventSource.WEBHOOK,
+            message=f"{note} (already known)",
+            occurred_at=now,
+        )
+    details = {k: data.get(k) for k in ("action", "reasonCode", "type", "newReferenceLineItemId")}
+    timeline.details = {
+        **timeline.details,
+        "event_id": event.event_id,
+        **{k: v for k, v in details.items() if v},
+    }
+    bulk_write(LineItem, [changes] if changes else [], extra={"updated_at": now})
+    timeline.save()
+    return ""
+
+
+def _apply_reward_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    return _apply_line_item_status(
+        event, data, field="reward_status", mapping=REWARD_EVENT_TO_REWARD_STATUS
+    )
+
+
+def _apply_delivery_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    return _apply_line_item_status(
+        event, data, field="delivery_status", mapping=PHYSICAL_EVENT_TO_DELIVERY_STATUS
+    )
+
+
+def _async_order_for(data: dict[str, Any]) -> Order | None:
+    ext = str(data.get("externalRefID") or data.get("externalRefId") or "")
+    orders = Order.objects.select_related("account", "customer").filter(external_ref_id=ext)
+    if data.get("accountIdentifier"):
+        orders = orders.filter(account__identifier=data["accountIdentifier"])
+    return orders.first() if ext else None
+
+
+def _fetch_async_order(
+    event: WebhookEvent, data: dict[str, Any], client: TangoClient | None
+) -> AsyncOrderDetail | None:
+    order = _async_order_for(data)
+    if order is None:
+        return None
+    try:
+        return (client or get_client()).get_async_order(
+            customer_identifier=order.customer.identifier,
+            account_identifier=order.account.identifier,
+            external_ref_id=order.external_ref_id,
+        )
+    except TangoNotFound:
+        logger.warning("webhook %s: async order %s not found at Tango", event.event_id, order.pk)
+        return None
+
+
+def _apply_async_order(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    order = _async_order_for(data)
+    if order is None or fetched is None:
+        return "ignored: bulk order not known locally or not found at Tango"
+    apply_async_detail(
+        order, fetched, source=EventSource.WEBHOOK, note=f"AsyncOrderStatus {data.get('status')}"
+    )
+    return ""
+
+
+def _account_for(event: WebhookEvent, data: dict[str, Any]) -> Account | None:
+    ident = str(data.get("accountIdentifier") or "")
+    return Account.objects.filter(identifier=ident).first() if ident else None
+
+
+def _apply_account_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    account = _account_for(event, data)
+    status = str(data.get("status") or "").upper()
+    if account is None:
+        return "ignored: account not known locally (the accounts sync will bring it)"
+    if status not in AccountStatus.values:
+        return f"ignored: account status {status!r} not understood"
+    if _newer_applied(event, "accountIdentifier", account.identifier):
+        return "ignored: a newer event for this account was already applied"
+    if account.status != status:
+        logger.warning("account %s is now %s at Tango", account.identifier, status)
+        Account.objects.filter(pk=account.pk).update(status=status)
+    return ""
+
+
+def _apply_low_balance(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    account = _account_for(event, data)
+    if account is None:
+        return "ignored: account not known locally (the accounts sync will bring it)"
+    logger.warning(
+        "low balance on account %s: %s (alert threshold %s)",
+        account.identifier,
+        data.get("balance"),
+        data.get("balanceThreshold"),
+    )
+    try:
+        balance = quantize(_decimal(data.get("balance")))
+    except (TypeError, ValueError, ArithmeticError):
+        return "ignored: balance not a number"
+    moment = event.occurred_at or timezone.now()
+    if balance is None or (account.balance_synced_at and account.balance_synced_at > moment):
+        return "balance not applied: the account was synced more recently"
+    Account.objects.filter(pk=account.pk).update(current_balance=balance, balance_synced_at=moment)
+    return ""
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _apply_item_availability(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    utid = str(data.get("utid") or "")
+    status = fit(CatalogItem, "status", data.get("status"))
+    if not utid or not CatalogItem.objects.filter(utid=utid).exclude(status=status).update(
+        status=status
+    ):
+        return "no catalog change"
+    return ""
+
+
+def _apply_connectivity_test(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+    return "connectivity test"
+
+
+@dataclass(frozen=True)
+class Handler:
+    apply: Callable[[WebhookEvent, dict[str, Any], Any], str]
+    # The Tango read an event needs, done before the transaction (never hold one across HTTP).
+    fetch: Callable[[WebhookEvent, dict[str, Any], TangoClient | None], Any] | None = None
+
+
+HANDLERS: dict[str, Handler] = {
+    "RewardStatus": Handler(_apply_reward_status),
+    "LineItemDeliveryStatus": Handler(_apply_delivery_status),
+    "AsyncOrderStatus": Handler(_apply_async_order, fetch=_fetch_async_order),
+    "AccountStatus": Handler(_apply_account_status),
+    "LowBalance": Handler(_apply_low_balance),
+    "ItemAvailability": Handler(_apply_item_availability),
+    "ConnectivityTest": Handler(_apply_connectivity_test),
+}
+
+# What `setup_webhooks` subscribes to: every type we act on.
+SUBSCRIBED_EVENT_TYPES = (
+    "RewardStatus",
+    "LineItemDeliveryStatus",
+    "AsyncOrderStatus",
+    "LowBalance",
+    "AccountStatus",
+    "ItemAvailability",
+)

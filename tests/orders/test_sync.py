@@ -1,0 +1,845 @@
+"""Status sync: windows, bulk upserts, no-op passes, imports, events, stuck orders, refresh.
+
+Unit tests use `FakeTango`, an in-memory stand-in with the client's method signatures whose
+answers are parsed by the real `orders.tango.types` (from Tango-shaped JSON), and which refuses
+pages beyond its result window the way Tango does (400.021). The last test runs the real client
+against the simulator and proves convergence after faults.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditEntry
+from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order, OrderEvent
+from orders.services import sync, sync_orders
+from orders.services.sync_line_items import sync_line_items
+from orders.services.sync_orders import sync_orders_window
+from orders.statuses import EventSource, PlacementState
+from orders.tango import client as client_module
+from orders.tango.errors import TangoNotFound, TangoRejected, TangoUnavailable
+from orders.tango.types import (
+    AsyncOrderAccepted,
+    AsyncOrderDetail,
+    CatalogBrand,
+    LineItemPage,
+    OrderPage,
+    TangoAccount,
+    TangoCustomer,
+    TangoLineItem,
+    TangoOrder,
+)
+from tests.orders.factories import AccountFactory, OrderFactory
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def tango_order_json(
+    ref: str,
+    *,
+    created: datetime,
+    status: str = "COMPLETE",
+    line_status: str = "COMPLETE",
+    amount: str = "25.00",
+    external_ref: str | None = None,
+    account: str = "acme-usd-01",
+    customer: str = "acme-main",
+    source: str = "RA",
+) -> dict[str, Any]:
+    return {
+        "referenceOrderID": ref,
+        "externalRefID": external_ref,
+        "customerIdentifier": customer,
+        "accountIdentifier": account,
+        "accountNumber": "A10000001",
+        "amountCharged": {
+            "value": float(amount),
+            "currencyCode": "USD",
+            "exchangeRate": 1.0,
+            "fee": 0.0,
+            "total": float(amount),
+        },
+        "denomination": {"value": float(amount), "currencyCode": "USD", "exchangeRate": 1.0},
+        "utid": "U100001",
+        "rewardName": "Reward Link",
+        "recipient": {"firstName": "Jane", "lastName": "Doe", "email": "jane@example.com"},
+        "deliveryMethod": "EMAIL",
+        "status": status,
+        "orderStatus": status,
+        "lineItemStatus": line_status,
+        "orderClientSource": source,
+        "createdAt": iso(created),
+    }
+
+
+def tango_line_json(order: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    data = {
+        "referenceLineItemID": f"{order['referenceOrderID']}-1",
+        "referenceOrderID": order["referenceOrderID"],
+        "lineNumber": 1,
+        "status": order["lineItemStatus"],
+        "orderStatus": order["orderStatus"],
+        "emailStatus": "SENT",
+        "deliveryMethod": "EMAIL",
+        "deliveryStatus": None,
+        "rewardStatus": "ACTIVE",
+        "canCancel": True,
+        "canFreeze": True,
+        "rewardName": "Reward Link",
+        "utid": "U100001",
+        "amountIssued": {"value": order["denomination"]["value"], "currencyCode": "USD"},
+        "amountCharged": order["amountCharged"],
+        "dateIssued": order["createdAt"],
+        "accountIdentifier": order["accountIdentifier"],
+    }
+    data.update(overrides)
+    return data
+
+
+@dataclass
+class FakeTango:
+    """The client's read/write surface over in-memory Tango-shaped JSON."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_result_window: int = 10_000
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail_with: Exception | None = None
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    catalog: list[dict[str, Any]] = field(default_factory=list)
+    async_detail: dict[str, Any] | None = None
+    async_accepted: dict[str, Any] | None = None
+
+    def add(self, ref: str, *, with_line: bool = True, **kwargs: Any) -> dict[str, Any]:
+        order = tango_order_json(ref, **kwargs)
+        self.orders[ref] = order
+        if with_line:
+            line = tango_line_json(order)
+            self.lines[line["referenceLineItemID"]] = line
+        return order
+
+    def set_status(self, ref: str, status: str, line_status: str | None = None) -> None:
+        self.orders[ref].update(status=status, orderStatus=status)
+        if line_status is not None:
+            self.orders[ref]["lineItemStatus"] = line_status
+            self.lines[f"{ref}-1"].update(status=line_status, orderStatus=status)
+
+    def count(self, method: str) -> int:
+        return sum(1 for name, _ in self.calls if name == method)
+
+    def _record(self, name: str, **kwargs: Any) -> None:
+        self.calls.append((name, kwargs))
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    @staticmethod
+    def _in(created: str, start: datetime | None, end: datetime | None) -> bool:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        return (start is None or moment >= start) and (end is None or moment <= end)
+
+    def list_orders(
+        self, *, page: int = 0, elements_per_block: int = 100, **filters: Any
+    ) -> OrderPage:
+        self._record("list_orders", page=page, **filters)
+        if page * elements_per_block + elements_per_block > self.max_result_window:
+            raise TangoRejected(
+                "Search request exceeds max result window", status_code=400, i18n_key="400.021"
+            )
+        start, end = filters.get("start_date"), filters.get("end_date")
+        matches = sorted(
+            (o for o in self.orders.values() if self._in(o["createdAt"], start, end)),
+            key=lambda o: (o["createdAt"], o["referenceOrderID"]),
+            reverse=True,
+        )
+        chunk = matches[page * elements_per_block : (page + 1) * elements_per_block]
+        return OrderPage.from_json(
+            {
+                "page": {
+                    "number": page,
+                    "elementsPerBlock": elements_per_block,
+                    "resultCount": len(chunk),
+                    "totalCount": len(matches),
+                },
+                "orders": chunk,
+            }
+        )
+
+    def get_order(self, reference_order_id: str) -> TangoOrder:
+        self._record("get_order", ref=reference_order_id)
+        if reference_order_id not in self.orders:
+            raise TangoNotFound("not found", status_code=404, i18n_key="404.017")
+        return TangoOrder.from_json(
+            {**self.orders[reference_order_id], "referenceLineItemID": f"{reference_order_id}-1"}
+        )
+
+    def list_line_items(
+        self, *, page_keys: list[str] | None = None, elements_per_block: int = 100, **filters: Any
+    ) -> LineItemPage:
+        self._record("list_line_items", page_keys=page_keys, **filters)
+        start, end = filters.get("start_date"), filters.get("end_date")
+        matches = sorted(
+            (
+                li
+                for li in self.lines.values()
+                if self._in(li["dateIssued"], start, end)
+                and filters.get("reference_order_id") in (None, li["referenceOrderID"])
+            ),
+            key=lambda li: (li["dateIssued"], li["referenceLineItemID"]),
+            reverse=True,
+        )
+        offset = int(page_keys[0]) if page_keys else 0
+        chunk = matches[offset : offset + elements_per_block]
+        more = offset + elements_per_block < len(matches)
+        return LineItemPage.from_json(
+            {
+                "keysetPage": {
+                    "nextPageKeys": [str(offset + elements_per_block)] if more else [],
+                    "previousPageKeys": [],
+                    "resultCount": len(chunk),
+                    "totalCount": len(matches),
+                },
+                "lineItems": chunk,
+            }
+        )
+
+    def iter_line_items(self, **filters: Any) -> Iterator[TangoLineItem]:
+        yield from self.list_line_items(elements_per_block=100, **filters).line_items
+
+    def list_customers(self) -> tuple[TangoCustomer, ...]:
+        self._record("list_customers")
+        return tuple(TangoCustomer.from_json(c) for c in self.customers)
+
+    def list_accounts(self) -> tuple[TangoAccount, ...]:
+        self._record("list_accounts")
+        return tuple(TangoAccount.from_json(a) for a in self.accounts)
+
+    def get_catalog(self) -> tuple[CatalogBrand, ...]:
+        self._record("get_catalog")
+        return tuple(CatalogBrand.from_json(b) for b in self.catalog)
+
+    def get_async_order(self, **kwargs: Any) -> AsyncOrderDetail:
+        self._record("get_async_order", **kwargs)
+        if self.async_detail is None:
+            raise TangoNotFound("not found", status_code=404)
+        return AsyncOrderDetail.from_json(self.async_detail)
+
+    def create_async_order(self, **kwargs: Any) -> AsyncOrderAccepted:
+        self._record("create_async_order", **kwargs)
+        return AsyncOrderAccepted.from_json(self.async_accepted or {"status": "ACCEPTED"})
+
+
+def install_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeTango | None = None) -> FakeTango:
+    """Install a FakeTango as the process-wide client (what `get_client()` returns)."""
+    fake = fake or FakeTango()
+    monkeypatch.setattr(client_module, "_client", fake)
+    monkeypatch.setattr(client_module, "_client_pid", os.getpid())
+    return fake
+
+
+@pytest.fixture
+def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
+    return install_fake(monkeypatch)
+
+
+@pytest.fixture
+def account(db) -> Account:
+    return AccountFactory()
+
+
+def writes(ctx: CaptureQueriesContext) -> list[str]:
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(verbs)]
+
+
+def seed(
+    fake: FakeTango,
+    count: int,
+    *,
+    start: datetime = T0,
+    step: timedelta = timedelta(minutes=7),
+    **kwargs: Any,
+) -> list[str]:
+    refs = []
+    for n in range(count):
+        ref = f"RA261102-{n:05d}-11"
+        fake.add(ref, created=start + step * n, **kwargs)
+        refs.append(ref)
+    return refs
+
+
+WINDOW = {"start": T0 - timedelta(hours=1), "end": T0 + timedelta(days=3)}
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def test_first_pass_imports_orders_placed_outside(fake_tango: FakeTango, account: Account) -> None:
+    refs = seed(fake_tango, 250, source="RG")
+
+    report = sync_orders_window(**WINDOW)
+
+    assert report.created == 250 and report.updated == 0
+    assert fake_tango.count("list_orders") == 3
+    order = Order.objects.get(reference_order_id=refs[7])
+    assert order.state == PlacementState.PLACED and order.order_source == "RG"
+    assert order.account == account and order.tango_status == "COMPLETE"
+    assert order.external_ref_id == f"tango-{refs[7]}"  # Tango had no externalRefID for it
+    assert order.amount_charged_total == Decimal("25.00")
+    line = order.line_items.get()
+    assert (line.status, line.utid, line.recipient_email) == (
+        "COMPLETE",
+        "U100001",
+        "jane@example.com",
+    )
+    created = OrderEvent.objects.filter(kind=OrderEvent.Kind.CREATED, source=EventSource.SYNC)
+    assert created.count() == 250
+
+
+@pytest.mark.parametrize("count", [1, 100, 250])
+def test_pass_over_unchanged_data_writes_nothing(
+    fake_tango: FakeTango, account: Account, count: int
+) -> None:
+    seed(fake_tango, count)
+    sync_orders_window(**WINDOW)
+    sync_line_items(**WINDOW)  # line items fully known too (reference ids, email status...)
+    fake_tango.calls.clear()
+
+    with CaptureQueriesContext(connection) as ctx:
+        report = sync_orders_window(**WINDOW)
+        line_report = sync_line_items(**WINDOW)
+
+    assert writes(ctx) == []
+    assert (report.updated, report.created, report.events) == (0, 0, 0)
+    assert (line_report.updated, line_report.created, line_report.events) == (0, 0, 0)
+    assert fake_tango.count("list_orders") <= math.ceil(count / 100)
+    assert fake_tango.count("list_line_items") <= math.ceil(count / 100)
+    assert Order.objects.filter(last_synced_at__isnull=False).count() == count
+
+
+def test_status_changes_are_bulk_updated_with_one_event_each(
+    fake_tango: FakeTango, account: Account
+) -> None:
+    refs = seed(fake_tango, 120, status="PENDING", line_status="PENDING")
+    sync_orders_window(**WINDOW)
+
+    def change(subset: list[str]) -> int:
+        for ref in subset:
+            fake_tango.set_status(ref, "COMPLETE", "COMPLETE")
+        with CaptureQueriesContext(connection) as ctx:
+            report = sync_orders_window(**WINDOW)
+        assert report.updated == len(subset)
+        return len(ctx.captured_queries)
+
+    # Both passes change rows on both pages (newest first: refs[119] is on page 0).
+    few = change([refs[0], refs[119]])
+    many = change(refs[1:45] + refs[75:119])
+    # 88 changed rows cost what 2 do, give or take one batch: SQLite caps the parameters of
+    # one statement (999), so Django splits a big INSERT in two. Never a query per row.
+    assert few <= many <= few + 2, (few, many)
+
+    order = Order.objects.get(reference_order_id=refs[0])
+    assert order.tango_status == "COMPLETE"
+    assert order.line_items.get().status == "COMPLETE"
+    event = order.events.get(kind=OrderEvent.Kind.STATUS_CHANGED)
+    assert (event.old_status, event.new_status, event.source) == ("PENDING", "COMPLETE", "sync")
+    line_event = order.events.get(kind=OrderEvent.Kind.LINE_ITEM_CHANGED)
+    assert (line_event.old_status, line_event.new_status) == ("PENDING", "COMPLETE")
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.STATUS_CHANGED).count() == 90
+    assert Order.objects.filter(tango_status="PENDING").count() == 30
+    assert Order.objects.filter(tango_status="PENDING", reference_order_id=refs[50]).exists()
+
+
+def test_big_windows_are_split_below_the_result_cap(
+    fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync_orders, "MAX_RESULT_WINDOW", 300)
+    fake_tango.max_result_window = 300  # a page past it is refused, as Tango does (400.021)
+    seed(fake_tango, 1000, step=timedelta(minutes=3))
+
+    report = sync_orders_window(**WINDOW)
+
+    assert Order.objects.count() == 1000
+    assert report.windows >= 4
+    spans = [
+        (c["start_date"], c["end_date"]) for name, c in fake_tango.calls if name == "list_orders"
+    ]
+    assert len(set(spans)) > 1
+
+
+def test_our_placed_order_gets_its_reference_and_unplaced_ones_are_left_alone(
+    fake_tango: FakeTango, account: Account
+) -> None:
+    placed = OrderFactory(state=PlacementState.PLACED, is_bulk=True, line_item=None)
+    placing = OrderFactory(state=PlacementState.PLACING)
+    fake_tango.add("RA261102-1-11", created=T0, external_ref=placed.external_ref_id, source="AA")
+    fake_tango.add("RA261102-2-11", created=T0, external_ref=placing.external_ref_id)
+
+    report = sync_orders_window(**WINDOW)
+
+    placed.refresh_from_db()
+    placing.refresh_from_db()
+    assert placed.reference_order_id == "RA261102-1-11" and placed.tango_status == "COMPLETE"
+    assert placing.reference_order_id is None and placing.state == PlacementState.PLACING
+    assert report.skipped == 1 and report.created == 0
+    assert Order.objects.count() == 2
+
+
+def test_imported_async_orders_are_bulk(fake_tango: FakeTango, account: Account) -> None:
+    fake_tango.add("AA261102-3-11", created=T0, external_ref="their-bulk-7", source="AA")
+
+    sync_orders_window(**WINDOW)
+
+    order = Order.objects.get(reference_order_id="AA261102-3-11")
+    assert (order.is_bulk, order.order_source, order.external_ref_id) == (
+        True,
+        "AA",
+        "their-bulk-7",
+    )
+
+
+def test_same_external_ref_on_two_accounts_imports_both(
+    fake_tango: FakeTango, account: Account
+) -> None:
+    AccountFactory(identifier="acme-usd-02", customer=account.customer)
+    fake_tango.add("RA261102-4-11", created=T0, external_ref="shared-1")
+    fake_tango.add("RA261102-5-11", created=T0, external_ref="shared-1", account="acme-usd-02")
+
+    sync_orders_window(**WINDOW)
+
+    ext_ids = sorted(Order.objects.values_list("external_ref_id", flat=True))
+    assert len(ext_ids) == 2 and ext_ids[0] == "shared-1" and ext_ids[1].startswith("tango-RA")
+
+
+def test_import_waits_for_an_unknown_account(fake_tango: FakeTango, account: Account) -> None:
+    fake_tango.add("RA261102-9-11", created=T0, account="globex-eur-01", customer="globex-eu")
+
+    report = sync_orders_window(**WINDOW)
+
+    assert report.skipped == 1 and Order.objects.count() == 0
+
+
+def test_open_orders_few_are_fetched_one_by_one(fake_tango: FakeTango, account: Account) -> None:
+    refs = seed(fake_tango, 3, status="PENDING", line_status="PENDING")
+    sync_orders_window(**WINDOW)
+    fake_tango.set_status(refs[1], "COMPLETE", "COMPLETE")
+    fake_tango.calls.clear()
+
+    report = sync.sync_open_orders()
+
+    assert fake_tango.count("get_order") == 3 and fake_tango.count("list_orders") == 0
+    assert report.updated == 1
+    assert Order.objects.get(reference_order_id=refs[1]).tango_status == "COMPLETE"
+
+
+def test_open_orders_many_are_read_by_windows(fake_tango: FakeTango, account: Account) -> None:
+    # Two clusters of open orders four days apart, plus completed orders in between.
+    refs = seed(fake_tango, 30, status="PENDING", line_status="PENDING", step=timedelta(minutes=1))
+    refs += [f"RA261106-{n}-11" for n in range(20)]
+    for n, ref in enumerate(refs[30:]):
+        fake_tango.add(ref, created=T0 + timedelta(days=4, minutes=n), status="PENDING_MR")
+    seed(fake_tango, 0)
+    sync_orders_window(start=T0 - timedelta(hours=1), end=T0 + timedelta(days=5))
+    fake_tango.set_status(refs[40], "COMPLETE", "COMPLETE")
+    fake_tango.calls.clear()
+
+    report = sync.sync_open_orders()
+
+    assert fake_tango.count("get_order") == 0
+    assert fake_tango.count("list_orders") == 2  # one window per cluster, one page each
+    assert report.updated == 1
+    assert Order.objects.get(reference_order_id=refs[40]).tango_status == "COMPLETE"
+
+
+def test_covering_windows_group_close_moments() -> None:
+    times = [T0, T0 + timedelta(hours=1), T0 + timedelta(days=3), T0 + timedelta(days=3, hours=2)]
+    windows = sync.covering_windows(times, now=T0 + timedelta(days=3, hours=2, seconds=5))
+    assert len(windows) == 2
+    assert windows[0][0] < T0 and windows[0][1] > T0 + timedelta(hours=1)
+    assert windows[1][0] < T0 + timedelta(days=3) < windows[1][1]
+    # Never past "now": Tango refuses future dates.
+    assert windows[1][1] == T0 + timedelta(days=3, hours=2, seconds=5)
+
+
+def test_sync_recent_orders_uses_the_last_days(fake_tango: FakeTango, account: Account) -> None:
+    now = datetime.now(UTC)
+    fake_tango.add("RA-OLD-1", created=now - timedelta(days=30))
+    fake_tango.add("RA-NEW-1", created=now - timedelta(days=1))
+
+    sync.sync_recent_orders(days=7)
+
+    assert list(Order.objects.values_list("reference_order_id", flat=True)) == ["RA-NEW-1"]
+
+
+# --- line items ------------------------------------------------------------------------------
+
+
+def test_line_item_changes_are_written_with_events(fake_tango: FakeTango, account: Account) -> None:
+    refs = seed(fake_tango, 5)
+    sync_orders_window(**WINDOW)
+    sync_line_items(**WINDOW)
+    line_ref = f"{refs[2]}-1"
+    fake_tango.lines[line_ref].update(emailStatus="BOUNCE", rewardStatus="FROZEN", canCancel=False)
+
+    report = sync_line_items(**WINDOW)
+
+    assert report.updated == 1 and report.events == 1
+    line = LineItem.objects.get(reference_line_item_id=line_ref)
+    assert (line.email_status, line.reward_status, line.can_cancel) == ("BOUNCE", "FROZEN", False)
+    # The latest event (the first line-item pass also recorded email status "" -> SENT).
+    event = OrderEvent.objects.filter(kind=OrderEvent.Kind.LINE_ITEM_CHANGED, line_item=line)[0]
+    assert (event.old_status, event.new_status) == ("SENT", "BOUNCE")
+    assert "reward status ACTIVE → FROZEN" in event.message
+
+
+def test_unknown_line_of_a_known_order_is_created(fake_tango: FakeTango, account: Account) -> None:
+    order = OrderFactory(placed=True, is_bulk=True, line_item=None)
+    tango = fake_tango.add(order.reference_order_id, created=T0, with_line=False)
+    for n in (1, 2):
+        line = tango_line_json(
+            tango,
+            referenceLineItemID=f"{order.reference_order_id}-{n}",
+            lineNumber=n,
+            status="FAILED" if n == 2 else "COMPLETE",
+        )
+        fake_tango.lines[line["referenceLineItemID"]] = line
+
+    report = sync_line_items(**WINDOW)
+
+    assert report.created == 2
+    assert list(order.line_items.values_list("line_number", "status")) == [
+        (1, "COMPLETE"),
+        (2, "FAILED"),
+    ]
+
+
+# --- refresh, stuck, reference data ---------------------------------------------------------
+
+
+def test_refresh_order_reads_order_and_line_items(
+    fake_tango: FakeTango, account: Account, make_user
+) -> None:
+    order = OrderFactory(placed=True, tango_status="PENDING", line_item__status="PENDING")
+    fake_tango.add(order.reference_order_id, created=T0, status="COMPLETE")
+    fake_tango.lines[f"{order.reference_order_id}-1"]["emailStatus"] = "DELIVERED"
+    user = make_user("Support")
+
+    refreshed = sync.refresh_order(order_id=order.pk, acting_user=user)
+
+    assert refreshed.tango_status == "COMPLETE" and refreshed.last_synced_at is not None
+    assert refreshed.line_items.get().email_status == "DELIVERED"
+    event = refreshed.events.get(kind=OrderEvent.Kind.STATUS_CHANGED)
+    assert event.actor == user
+    assert AuditEntry.objects.filter(action="order.refresh", actor=user).count() == 1
+
+
+def test_refresh_of_an_unplaced_order_is_refused(fake_tango: FakeTango, account: Account) -> None:
+    order = OrderFactory()
+    with pytest.raises(sync.OrderNotPlaced):
+        sync.refresh_order(order_id=order.pk)
+    assert fake_tango.calls == []
+
+
+def test_stuck_pending_orders_are_flagged_once(db) -> None:
+    now = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)  # a Wednesday
+    old = OrderFactory(
+        placed=True, tango_status="PENDING", tango_created_at=now - timedelta(days=2)
+    )
+    OrderFactory(placed=True, tango_status="PENDING", tango_created_at=now - timedelta(hours=20))
+    OrderFactory(placed=True, tango_status="COMPLETE", tango_created_at=now - timedelta(days=5))
+
+    assert list(sync.stuck_orders(now)) == [old]
+    assert sync.flag_stuck_orders(now=now) == 1
+    assert sync.flag_stuck_orders(now=now + timedelta(hours=1)) == 0
+    event = old.events.get(kind=OrderEvent.Kind.STUCK)
+    assert old.reference_order_id in event.message
+
+
+def test_accounts_sync_creates_and_updates(fake_tango: FakeTango, account: Account) -> None:
+    fake_tango.customers = [
+        {
+            "customerIdentifier": "acme-main",
+            "displayName": "Acme",
+            "status": "ACTIVE",
+            "accounts": [{"accountIdentifier": "acme-usd-01"}],
+        },
+        {
+            "customerIdentifier": "globex-eu",
+            "displayName": "Globex",
+            "status": "ACTIVE",
+            "accounts": [{"accountIdentifier": "globex-eur-01"}],
+        },
+    ]
+    fake_tango.accounts = [
+        {
+            "accountIdentifier": "acme-usd-01",
+            "displayName": "Acme USD",
+            "currencyCode": "USD",
+            "currentBalance": 1234.5,
+            "status": "ACTIVE",
+            "accountNumber": "A10000001",
+        },
+        {
+            "accountIdentifier": "globex-eur-01",
+            "displayName": "Globex EUR",
+            "currencyCode": "EUR",
+            "currentBalance": 99.99,
+            "status": "FROZEN",
+            "accountNumber": "A2",
+        },
+    ]
+
+    report = sync.sync_accounts()
+
+    account.refresh_from_db()
+    assert account.current_balance == Decimal("1234.50") and account.balance_synced_at
+    globex = Account.objects.get(identifier="globex-eur-01")
+    assert (globex.customer.identifier, globex.status, globex.currency) == (
+        "globex-eu",
+        "FROZEN",
+        "EUR",
+    )
+    assert report.created == 2  # the globex customer and its account
+    assert Customer.objects.get(identifier="acme-main").display_name == "Acme"
+
+
+def test_catalog_sync_upserts_and_respects_the_interval(fake_tango: FakeTango, db) -> None:
+    fake_tango.catalog = [
+        {
+            "brandKey": "B1",
+            "brandName": "Reward Link",
+            "status": "active",
+            "items": [
+                {
+                    "utid": "U100001",
+                    "rewardName": "Reward Link",
+                    "currencyCode": "USD",
+                    "status": "active",
+                    "valueType": "VARIABLE_VALUE",
+                    "rewardType": "reward link",
+                    "minValue": 1,
+                    "maxValue": 2000,
+                    "attributes": ["EMAIL", "PHONE"],
+                }
+            ],
+        },
+    ]
+
+    sync.sync_catalog()
+    sync.sync_catalog()  # within MIN_CATALOG_INTERVAL: no second GET /catalogs
+
+    assert fake_tango.count("get_catalog") == 1
+    item = CatalogItem.objects.get(utid="U100001")
+    assert (item.brand, item.min_value, item.delivery_methods) == (
+        Brand.objects.get(brand_key="B1"),
+        Decimal("1.00"),
+        ["EMAIL", "PHONE"],
+    )
+    sync.sync_catalog(force=True)
+    assert fake_tango.count("get_catalog") == 2
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+def test_task_retries_when_tango_is_unavailable(fake_tango: FakeTango, account: Account) -> None:
+    from orders.tasks.sync import PERIODIC_RETRIES, sync_recent_orders
+
+    fake_tango.fail_with = TangoUnavailable("down", status_code=503)
+    # apply() runs in this process and runs each retry at once (no broker, no eager setting).
+    result = sync_recent_orders.apply()
+    assert fake_tango.count("list_orders") == PERIODIC_RETRIES + 1
+    assert result.state == "FAILURE" and isinstance(result.result, TangoUnavailable)
+
+
+def test_task_does_not_retry_a_rejection(fake_tango: FakeTango, account: Account) -> None:
+    from orders.tasks.sync import sync_recent_orders
+
+    fake_tango.fail_with = TangoRejected("bad filter", status_code=422)
+    result = sync_recent_orders.apply()
+    assert fake_tango.count("list_orders") == 1 and result.state == "FAILURE"
+
+
+def test_task_runs_the_service(fake_tango: FakeTango, account: Account) -> None:
+    from orders.tasks.sync import sync_recent_orders
+
+    fake_tango.add("RA-NEW-2", created=datetime.now(UTC) - timedelta(hours=2))
+    summary = sync_recent_orders.apply().get()
+    assert summary["created"] == 1
+
+
+# --- convergence against the simulator ------------------------------------------------------
+
+# Scenario cents (tango_sim README): the fate of each order at the simulator.
+SCENARIOS = {
+    "00": "COMPLETE",
+    "11": "PENDING -> COMPLETE after 1 h",
+    "12": "QUEUED -> COMPLETE after 10 min",
+    "13": "PENDING_MR until an admin transition",
+    "16": "PENDING_PAYMENT -> COMPLETE after 2 h",
+    "17": "FAILED",
+    "18": "PENDING -> FAILED after 1 h",
+    "21": "email BOUNCE",
+    "23": "reward REDEEMED",
+}
+
+
+def _sync_cycle() -> int:
+    """What beat runs, in order; a failing pass is what a task retry would redo. Returns fails."""
+    failures = 0
+    for run in (
+        sync.sync_accounts,
+        sync.sync_open_orders,
+        sync.sync_recent_orders,
+        sync.sync_recent_line_items,
+    ):
+        try:
+            run()
+        except TangoUnavailable:
+            failures += 1
+    return failures
+
+
+def _tango_state(client: Any) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    orders = {o.reference_order_id: o.status or "" for o in client.iter_orders()}
+    lines = {
+        li.reference_line_item_id: (
+            li.status or "",
+            li.email_status or "",
+            li.delivery_status or "",
+            li.reward_status or "",
+        )
+        for li in client.iter_line_items()
+    }
+    return orders, lines
+
+
+def _local_state() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    orders = dict(Order.objects.values_list("reference_order_id", "tango_status"))
+    lines = {
+        ref: (status, email, delivery, reward)
+        for ref, status, email, delivery, reward in LineItem.objects.values_list(
+            "reference_line_item_id", "status", "email_status", "delivery_status", "reward_status"
+        )
+    }
+    return orders, lines
+
+
+@pytest.mark.integration
+def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) -> None:
+    from orders.services.placement import create_order, place_order
+    from orders.tango.client import get_client, reset_client
+    from orders.tango.types import Recipient
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
+        settings.TANGO_BASE_URL = sim.base_url
+        settings.TANGO_ORDER_RATE = 0
+        reset_client()
+        try:
+            client = get_client()
+            sync.sync_accounts()
+            sync.sync_catalog(force=True)
+            # Orders placed elsewhere (another tool, Tango's portal): the sync must import them.
+            for n, cents in enumerate(sorted(SCENARIOS) * 3):
+                client.create_order(
+                    customer_identifier="acme-main",
+                    account_identifier="acme-usd-01",
+                    utid="U100001",
+                    amount=Decimal(f"{10 + n}.{cents}"),
+                    delivery_method="EMAIL",
+                    external_ref_id=f"elsewhere-{n}",
+                    recipient=Recipient(first_name="Ann", email=f"ann{n}@example.com"),
+                )
+            # And orders of ours, placed through the placement service.
+            ours = []
+            for cents in ("11", "13"):
+                order = create_order(
+                    account=Account.objects.get(identifier="acme-usd-01"),
+                    utid="U100001",
+                    amount=f"50.{cents}",
+                    delivery_method="EMAIL",
+                    recipient_first_name="Bo",
+                    recipient_email="bo@example.com",
+                    acting_user=None,
+                )
+                place_order(order_id=order.pk)
+                ours.append(order.pk)
+
+            sim.configure(faults={"rates": {"500": 0.25, "503": 0.25, "429": 0.2}, "seed": 11})
+            failed_passes = _sync_cycle() + _sync_cycle()
+            assert failed_passes > 0, "the faults should have broken some passes"
+
+            sim.configure(faults={})
+            sim.advance(3 * 3600)  # PENDING/QUEUED/PENDING_PAYMENT settle, emails get DELIVERED
+            pending_mr = next(
+                ref for ref, status in _tango_state(client)[0].items() if status == "PENDING_MR"
+            )
+            sim.transition(pending_mr, "COMPLETE", "COMPLETE")
+
+            assert _sync_cycle() == 0
+            assert _sync_cycle() == 0
+
+            tango_orders, tango_lines = _tango_state(client)
+            local_orders, local_lines = _local_state()
+            assert len(tango_orders) == 3 * len(SCENARIOS) + 2
+            assert local_orders == tango_orders
+            assert local_lines == tango_lines
+            assert {"COMPLETE", "FAILED", "PENDING_MR"} <= set(local_orders.values())
+            assert Order.objects.filter(pk__in=ours, state=PlacementState.PLACED).count() == 2
+            refreshed = sync.refresh_order(order_id=ours[0])  # "Refresh from Tango", for real
+            assert (
+                refreshed.tango_status == tango_orders[refreshed.reference_order_id] == "COMPLETE"
+            )
+            # A third pass over the settled data writes nothing.
+            with CaptureQueriesContext(connection) as ctx:
+                assert _sync_cycle() == 0
+            account_writes = [sql for sql in writes(ctx) if "orders_account" in sql]
+            assert [sql for sql in writes(ctx) if sql not in account_writes] == []
+        finally:
+            reset_client()
+
+
+def test_periodic_pass_is_single_flight_with_redis(settings) -> None:
+    import redis
+
+    from orders.tasks.sync import single_flight
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running")
+    name = f"test-{os.getpid()}"
+    with single_flight(name) as first, single_flight(name) as second:
+        assert (first, second) == (True, False)
+    with single_flight(name) as again:
+        assert again is True  # released on exit
+
+
+def test_sync_tango_command_runs_passes(fake_tango: FakeTango, account: Account) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    fake_tango.add("RA-CMD-1", created=datetime.now(UTC) - timedelta(hours=1))
+    out = StringIO()
+    call_command("sync_tango", "--what", "recent,stuck", stdout=out)
+    assert "recent: " in out.getvalue() and "created=1" in out.getvalue()
+    assert "stuck: flagged=0" in out.getvalue()
+    with pytest.raises(CommandError, match="Unknown pass"):
+        call_command("sync_tango", "--what", "everything")
