@@ -1,4 +1,31 @@
-"""The staff roles and what each may do. README's permission matrix is this table."""
+"""The staff roles and what each may do. README's permission matrix is this table.
+
+Every console view checks its permission itself (orders/views/access.py); anonymous users go
+to the login page, a role without the permission gets the 403 page. Buttons a role cannot use
+are shown disabled with the reason ("Needs the Manager role.").
+
+| What (permission)                                         | Support | Finance | Manager | Admin |
+|-----------------------------------------------------------|:-------:|:-------:|:-------:|:-----:|
+| See orders, line items, timeline (view_order ...)         |    x    |    x    |    x    |   x   |
+| Saved views: use and create (view/add_savedview)          |    x    |    x    |    x    |   x   |
+| Recipient contact data unmasked (view_recipient)          |    x    |         |    x    |   x   |
+| Internal notes (add_note)                                 |    x    |         |    x    |   x   |
+| Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
+| Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
+| Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
+| Approve an order (approve_order)                          |         |         |    x    |   x   |
+| Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
+| Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
+| Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
+| Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
+| Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
+| Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
+| Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
+| Staff users (auth.view/add/change_user)                   |         |         |         |   x   |
+
+Unmasking contact data and revealing a credential are audited (who, when, why, IP); a
+credential is fetched from Tango on demand and never stored.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,340 @@
+"""What staff do from the console: notes, resends, hold/release, refresh, unmasking.
+
+Every write takes `acting_user` and the request's IP, and writes its timeline row
+(orders.services.timeline) and its audit row (audit.services.record_action) in one transaction.
+Tango is never called inside a transaction: a resend is claimed with a conditional UPDATE (the
+line item's in-flight marker), sent by a task, and its result written back afterwards.
+
+The `*_blocker` functions say why an action is not possible right now (None when it is); views
+use them to disable buttons with a reason, and the services use them to refuse.
+Hold/release/refresh are in orders.services.staff_orders, credential reveal and line-item
+actions in orders.services.staff_rewards, bulk jobs in orders.services.staff_bulk and saved
+views in orders.services.saved_views.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.services import record_action
+from orders.models import LineItem, Order, OrderEvent
+from orders.services.timeline import record_event
+from orders.statuses import (
+    EventSource,
+    LineItemStatus,
+    RewardStatus,
+)
+from orders.tango.errors import TangoError
+from orders.templatetags.console import mask_email, mask_phone
+
+logger = logging.getLogger(__name__)
+
+# Tango lets one resend of a reward through every 30 seconds (TANGO_API.md §8.1, 403.005).
+RESEND_THROTTLE = timedelta(seconds=30)
+# A marker older than this belongs to a lost task (the broker dropped it); it may be re-claimed.
+RESEND_MARKER_STALE = timedelta(minutes=10)
+# Channels Tango can re-deliver on (§7.4); physical mail and embedded rewards cannot be resent.
+RESEND_CHANNELS = frozenset({"EMAIL", "PHONE", "WHATSAPP"})
+RESEND_REASON_CODES = {
+    "NOT_RECEIVED": "Recipient did not receive it",
+    "LOST_DELETED": "Recipient lost or deleted it",
+    "DELIVERY_INFO": "Delivery details were wrong",
+    "DELIVERY_METHOD": "Deliver by another channel",
+    "REMINDER": "Reminder",
+    "OTHER": "Other",
+}
+
+
+class ActionNotAllowed(Exception):
+    """The action is not possible for this object right now; the message is for staff."""
+
+
+def tango_client() -> Any:
+    # Imported late: the console must load even where the Tango client is not configured.
+    from orders.tango.client import get_client
+
+    return get_client()
+
+
+# --- Eligibility ------------------------------------------------------------------------------
+
+
+def resend_blocker(line_item: LineItem, *, now: datetime | None = None) -> str | None:
+    now = now or timezone.now()
+    if not line_item.order.reference_order_id:
+        return "The order has not been placed at Tango yet."
+    if line_item.status != LineItemStatus.COMPLETE:
+        return f"Only COMPLETE rewards can be resent (this one is {line_item.status or 'unknown'})."
+    if not line_item.is_digital:
+        return "Rewards sent by physical mail cannot be resent."
+    if line_item.delivery_method not in RESEND_CHANNELS:
+        return f"Rewards delivered as {line_item.delivery_method} cannot be resent by Tango."
+    if line_item.reward_status == RewardStatus.CANCELLED:
+        return "The reward was cancelled."
+    marker = line_item.resend_requested_at
+    if marker and marker > now - RESEND_MARKER_STALE:
+        return "A resend is already queued for this reward."
+    return None
+
+
+def resend_available_at(line_item: LineItem) -> datetime | None:
+    """When Tango's 30-second resend window reopens (None when it is open)."""
+    if line_item.last_resent_at is None:
+        return None
+    at = line_item.last_resent_at + RESEND_THROTTLE
+    return at if at > timezone.now() else None
+
+
+# --- Notes and recipient data -----------------------------------------------------------------
+
+
+def add_note(*, order_id: int, acting_user: Any, text: str, ip_address: str | None) -> OrderEvent:
+    order = Order.objects.get(pk=order_id)
+    with transaction.atomic():
+        event = record_event(
+            order=order,
+            kind=OrderEvent.Kind.NOTE,
+            source=EventSource.STAFF,
+            acting_user=acting_user,
+            message=text,
+        )
+        record_action(
+            acting_user=acting_user,
+            action="order.note",
+            obj=order,
+            after={"note": text},
+            ip_address=ip_address,
+        )
+    return event
+
+
+def unmask_recipient(*, order_id: int, acting_user: Any, ip_address: str | None) -> Order:
+    """Record that staff looked at a recipient's contact data (the view then shows it)."""
+    order = Order.objects.get(pk=order_id)
+    record_action(
+        acting_user=acting_user, action="recipient.unmask", obj=order, ip_address=ip_address
+    )
+    return order
+
+
+# --- Resend -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResendTarget:
+    """Where a resend goes: blank fields mean "the address Tango already has"."""
+
+    new_email: str = ""
+    new_mobile: str = ""
+    reason_code: str = "NOT_RECEIVED"
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.new_email:
+            return f"corrected email {mask_email(self.new_email)}"
+        if self.new_mobile:
+            return f"corrected mobile {mask_phone(self.new_mobile)}"
+        return "the original address"
+
+
+def request_resend(
+    *,
+    line_item_id: int,
+    acting_user: Any,
+    target: ResendTarget,
+    ip_address: str | None,
+    bulk_job_id: int | None = None,
+    enqueue: bool = True,
+) -> OrderEvent:
+    """Claim the line item's resend marker and queue the resend (refused if one is in flight).
+
+    The claim is a conditional UPDATE, so two requests racing (a double click, two tabs) end
+    with exactly one resend queued; the loser gets ActionNotAllowed.
+    """
+    line_item = LineItem.objects.select_related("order").get(pk=line_item_id)
+    now = timezone.now()
+    blocker = resend_blocker(line_item, now=now)
+    if blocker:
+        raise ActionNotAllowed(blocker)
+    if (target.new_email or target.new_mobile) and not target.reason:
+        raise ActionNotAllowed("Give a reason when sending to a corrected address.")
+    with transaction.atomic():
+        claimed = (
+            LineItem.objects.filter(pk=line_item_id)
+            .filter(
+                Q(resend_requested_at__isnull=True)
+                | Q(resend_requested_at__lt=now - RESEND_MARKER_STALE)
+            )
+            .update(resend_requested_at=now)
+        )
+        if not claimed:
+            raise ActionNotAllowed("A resend is already queued for this reward.")
+        where = target.describe()
+        event = record_event(
+            order=line_item.order,
+            line_item=line_item,
+            kind=OrderEvent.Kind.RESEND_REQUESTED,
+            source=EventSource.STAFF,
+            acting_user=acting_user,
+            message=f"Resend of line {line_item.line_number} to {where} requested.",
+            # The task reads the target from here, so the broker never carries contact data.
+            details={
+                "new_email": target.new_email,
+                "new_mobile": target.new_mobile,
+                "reason_code": target.reason_code,
+                "reason": target.reason,
+                "bulk_job_id": bulk_job_id,
+            },
+        )
+        record_action(
+            acting_user=acting_user,
+            action="line_item.resend",
+            obj=line_item,
+            before={"delivery_method": line_item.delivery_method},
+            after={"to": where, "reason_code": target.reason_code},
+            reason=target.reason,
+            ip_address=ip_address,
+        )
+        if enqueue:
+            from orders.tasks.staff import resend_line_item_task
+
+            resend_line_item_task.delay_on_commit(line_item_id, event.pk)
+    return event
+
+
+def request_order_resend(
+    *, order_id: int, acting_user: Any, target: ResendTarget, ip_address: str | None
+) -> list[OrderEvent]:
+    """Resend every resendable line item of an order (Tango throttles per reward, not order)."""
+    line_items = list(LineItem.objects.filter(order_id=order_id).select_related("order"))
+    eligible = [li for li in line_items if resend_blocker(li) is None]
+    if not eligible:
+        reasons = {resend_blocker(li) for li in line_items} - {None}
+        raise ActionNotAllowed(next(iter(reasons), "The order has no line items."))
+    events, refused = [], []
+    for line_item in eligible:
+        try:
+            events.append(
+                request_resend(
+                    line_item_id=line_item.pk,
+                    acting_user=acting_user,
+                    target=target,
+                    ip_address=ip_address,
+                )
+            )
+        except ActionNotAllowed as exc:  # e.g. a second tab queued this one meanwhile
+            refused.append(str(exc))
+    if not events:
+        raise ActionNotAllowed(refused[0])
+    return events
+
+
+def _resend_finished(request_event: OrderEvent) -> bool:
+    return OrderEvent.objects.filter(
+        line_item_id=request_event.line_item_id,
+        kind__in=[OrderEvent.Kind.RESENT, OrderEvent.Kind.RESEND_FAILED],
+        details__request_event_id=request_event.pk,
+    ).exists()
+
+
+def perform_resend(*, line_item_id: int, request_event_id: int) -> OrderEvent | None:
+    """Send a queued resend to Tango and write the result (called by the task, outside any
+    transaction). Tango errors propagate so the task can retry or call `fail_resend`.
+
+    Returns None when this request was already answered (a redelivered task).
+    """
+    request_event = OrderEvent.objects.select_related("order", "line_item").get(
+        pk=request_event_id, line_item_id=line_item_id, kind=OrderEvent.Kind.RESEND_REQUESTED
+    )
+    if _resend_finished(request_event):
+        return None
+    line_item, order, wanted = request_event.line_item, request_event.order, request_event.details
+    new_email = wanted.get("new_email") or None
+    new_mobile = wanted.get("new_mobile") or None
+    new_method = None
+    if new_email and line_item.delivery_method != "EMAIL":
+        new_method = "EMAIL"
+    elif new_mobile and line_item.delivery_method not in {"PHONE", "WHATSAPP"}:
+        new_method = "PHONE"
+    client = tango_client()
+    if line_item.reference_line_item_id:
+        result = client.resend_line_item(
+            line_item.reference_line_item_id,
+            new_email=new_email,
+            new_mobile_number=new_mobile,
+            new_delivery_method=new_method,
+            reason_code=wanted.get("reason_code") or None,
+            other_reason=wanted.get("reason") or None,
+        )
+    else:  # legacy single-line order without a line-item id: the order-level endpoint
+        result = client.resend_order(
+            order.reference_order_id,
+            new_email=new_email,
+            new_mobile=new_mobile,
+            new_delivery_method=new_method,
+        )
+    target = ResendTarget(new_email=new_email or "", new_mobile=new_mobile or "")
+    now = timezone.now()
+    with transaction.atomic():
+        LineItem.objects.filter(pk=line_item.pk).update(
+            resend_count=F("resend_count") + 1,
+            last_resent_at=now,
+            resend_requested_at=None,
+            updated_at=now,
+        )
+        event = record_event(
+            order=order,
+            line_item=line_item,
+            kind=OrderEvent.Kind.RESENT,
+            source=EventSource.WORKER,
+            acting_user=request_event.actor,
+            message=f"Tango resent line {line_item.line_number} to {target.describe()}.",
+            details={"request_event_id": request_event.pk, "resend_id": result.id},
+        )
+    logger.info("resend done line_item=%s resend_id=%s", line_item.pk, result.id)
+    return event
+
+
+def note_resend_throttled(*, request_event_id: int, retry_after: float) -> OrderEvent:
+    """Tango's 30 s window is still closed: say on the timeline when the task tries again."""
+    request_event = OrderEvent.objects.select_related("order", "line_item").get(pk=request_event_id)
+    retry_at = timezone.now() + timedelta(seconds=retry_after)
+    return record_event(
+        order=request_event.order,
+        line_item=request_event.line_item,
+        kind=OrderEvent.Kind.RESEND_REQUESTED,
+        source=EventSource.WORKER,
+        message=(
+            "Tango allows one resend every 30 seconds; "
+            f"retrying at {timezone.localtime(retry_at):%H:%M:%S}."
+        ),
+        details={"throttled_until": retry_at.isoformat(), "retry_of": request_event.pk},
+    )
+
+
+def fail_resend(*, line_item_id: int, request_event_id: int, error: TangoError | str) -> None:
+    """Final failure: clear the marker so staff can try again, and say why on the timeline."""
+    request_event = OrderEvent.objects.select_related("order", "line_item").get(pk=request_event_id)
+    if _resend_finished(request_event):
+        return
+    with transaction.atomic():
+        LineItem.objects.filter(pk=line_item_id).update(resend_requested_at=None)
+        record_event(
+            order=request_event.order,
+            line_item=request_event.line_item,
+            kind=OrderEvent.Kind.RESEND_FAILED,
+            source=EventSource.WORKER,
+            acting_user=request_event.actor,
+            message=f"Resend failed: {error}",
+            details={
+                "request_event_id": request_event.pk,
+                "i18n_key": getattr(error, "i18n_key", None),
+            },
+        )

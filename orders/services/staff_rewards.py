@@ -1,0 +1,204 @@
+"""Staff actions on an issued reward: reveal its credential, cancel, freeze or unfreeze it.
+
+Credentials are never stored: a reveal fetches them from Tango (GET /orders/{id}, or
+GET /lineItems/{id} for multi-line orders), writes the audit and timeline rows, and hands them
+to the view for one response. Cancel/freeze/unfreeze (TANGO_API.md §7.3) only exist for Choice
+products within 5 calendar days of issue; Tango answers 202, so we re-read the line item to show
+the effect. No transaction is open while Tango is called.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_action
+from orders.models import LineItem, OrderEvent
+from orders.services import staff_actions
+from orders.services.staff_actions import ActionNotAllowed
+from orders.services.timeline import record_event
+from orders.statuses import EventSource, LineItemStatus, RewardStatus
+from orders.tango.errors import TangoError
+
+# Tango: cancel/freeze only within 5 calendar days of issue (§7.3).
+ACTION_WINDOW = timedelta(days=5)
+LINE_ITEM_ACTIONS = ("cancel", "freeze", "unfreeze")
+CANCEL_REASON_CODES = {
+    "DELIVERY_INFO": "Wrong delivery details",
+    "REWARD_AMOUNT": "Wrong amount",
+    "REWARD_TYPE": "Wrong reward",
+    "RECIPIENT": "Wrong recipient",
+    "CURRENCY": "Wrong currency",
+    "RECIPIENT_REQUESTED": "Recipient asked for it",
+    "RECIPIENT_OBLIGATIONS": "Recipient obligations not met",
+    "DUPLICATE": "Duplicate",
+    "FRAUD": "Fraud",
+    "OTHER": "Other",
+}
+FREEZE_REASON_CODES = {
+    "DELIVERY_INFO": "Wrong delivery details",
+    "REWARD_AMOUNT": "Wrong amount",
+    "REWARD_TYPE": "Wrong reward",
+    "VERIFY_ORDER": "Verify the order",
+    "FRAUD": "Fraud",
+    "OTHER": "Other",
+}
+REASON_CODES = {
+    "cancel": CANCEL_REASON_CODES,
+    "freeze": FREEZE_REASON_CODES,
+    "unfreeze": FREEZE_REASON_CODES,
+}
+
+
+def action_deadline(line_item: LineItem) -> datetime | None:
+    """Last moment Tango accepts a cancel or freeze of this reward."""
+    return line_item.date_issued + ACTION_WINDOW if line_item.date_issued else None
+
+
+def line_item_action_blocker(
+    line_item: LineItem, action: str, *, now: datetime | None = None
+) -> str | None:
+    now = now or timezone.now()
+    if action not in LINE_ITEM_ACTIONS:
+        return "Unknown action."
+    if not line_item.reference_line_item_id:
+        return "The reward has not been issued by Tango yet."
+    if line_item.reward_status == RewardStatus.CANCELLED or (
+        line_item.status == LineItemStatus.CANCELLED
+    ):
+        return "The reward is already cancelled."
+    if action == "unfreeze":
+        return None if line_item.reward_status == RewardStatus.FROZEN else "It is not frozen."
+    if line_item.status != LineItemStatus.COMPLETE:
+        return "Only issued (COMPLETE) rewards can be changed."
+    catalog = line_item.catalog_item
+    if catalog is not None and not catalog.is_choice_product:
+        return "Tango only allows this for Choice products such as Reward Link."
+    deadline = action_deadline(line_item)
+    if deadline and now > deadline:
+        return f"Tango's 5-day window closed on {timezone.localtime(deadline):%Y-%m-%d %H:%M}."
+    if action == "freeze" and line_item.reward_status == RewardStatus.FROZEN:
+        return "It is already frozen."
+    allowed = line_item.can_cancel if action == "cancel" else line_item.can_freeze
+    if not allowed:
+        return f"Tango does not allow a {action} for this reward (it may be redeemed)."
+    return None
+
+
+def reveal_blocker(line_item: LineItem) -> str | None:
+    if not line_item.order.reference_order_id:
+        return "The order has not been placed at Tango yet."
+    if line_item.status != LineItemStatus.COMPLETE:
+        return "Only issued (COMPLETE) rewards have credentials."
+    return None
+
+
+def reveal_credential(
+    *, line_item_id: int, acting_user: Any, reason: str, ip_address: str | None
+) -> Any:
+    """Fetch the reward (credentials + instructions) from Tango; audited, never stored."""
+    line_item = LineItem.objects.select_related("order").get(pk=line_item_id)
+    blocker = reveal_blocker(line_item)
+    if blocker:
+        raise ActionNotAllowed(blocker)
+    if not reason.strip():
+        raise ActionNotAllowed("Give a reason for revealing the credential.")
+    client = staff_actions.tango_client()
+    multi_line = (
+        line_item.line_number > 1
+        or LineItem.objects.filter(order_id=line_item.order_id).exclude(pk=line_item.pk).exists()
+    )
+    if multi_line and line_item.reference_line_item_id:
+        reward = client.get_line_item(line_item.reference_line_item_id).reward
+    else:
+        reward = client.get_order(line_item.order.reference_order_id).reward
+    if reward is None or not reward.credentials:
+        raise ActionNotAllowed("Tango returned no credentials for this reward.")
+    with transaction.atomic():
+        record_event(
+            order=line_item.order,
+            line_item=line_item,
+            kind=OrderEvent.Kind.CREDENTIAL_REVEALED,
+            source=EventSource.STAFF,
+            acting_user=acting_user,
+            message=f"Credential of line {line_item.line_number} revealed: {reason}",
+        )
+        record_action(
+            acting_user=acting_user,
+            action="credential.reveal",
+            obj=line_item,
+            after={"labels": [c.label for c in reward.credentials]},
+            reason=reason,
+            ip_address=ip_address,
+        )
+    return reward
+
+
+def perform_line_item_action(
+    *,
+    line_item_id: int,
+    action: str,
+    reason_code: str,
+    other_reason: str,
+    acting_user: Any,
+    ip_address: str | None,
+) -> LineItem:
+    """Cancel, freeze or unfreeze a reward at Tango, then store what Tango now says about it."""
+    line_item = LineItem.objects.select_related("order", "catalog_item").get(pk=line_item_id)
+    blocker = line_item_action_blocker(line_item, action)
+    if blocker:
+        raise ActionNotAllowed(blocker)
+    if reason_code not in REASON_CODES[action]:
+        raise ActionNotAllowed("Choose a reason.")
+    if reason_code == "OTHER" and not other_reason.strip():
+        raise ActionNotAllowed("Describe the reason when choosing Other.")
+    client = staff_actions.tango_client()
+    method = getattr(client, f"{action}_line_item")
+    method(line_item.reference_line_item_id, reason_code=reason_code, other_reason=other_reason)
+    before = {
+        "status": line_item.status,
+        "reward_status": line_item.reward_status,
+        "can_cancel": line_item.can_cancel,
+        "can_freeze": line_item.can_freeze,
+    }
+    try:  # 202 means accepted; the line item tells us whether it has already taken effect
+        fresh = client.get_line_item(line_item.reference_line_item_id)
+    except TangoError:
+        fresh = None
+    if fresh is not None:
+        line_item.status = fresh.status or line_item.status
+        line_item.reward_status = fresh.reward_status or line_item.reward_status
+        line_item.can_cancel = fresh.can_cancel
+        line_item.can_freeze = fresh.can_freeze
+    after = {key: getattr(line_item, key) for key in before}
+    suffix = f": {other_reason}" if other_reason else ""
+    with transaction.atomic():
+        if fresh is not None:
+            line_item.save(update_fields=[*before, "updated_at"])
+        record_event(
+            order=line_item.order,
+            line_item=line_item,
+            kind=OrderEvent.Kind.LINE_ITEM_ACTION,
+            source=EventSource.STAFF,
+            acting_user=acting_user,
+            old_status=before["reward_status"],
+            new_status=after["reward_status"],
+            message=(
+                f"{action.capitalize()} of line {line_item.line_number} accepted by Tango "
+                f"({REASON_CODES[action][reason_code]}{suffix})."
+            ),
+            details={"action": action, "reason_code": reason_code},
+        )
+        record_action(
+            acting_user=acting_user,
+            action=f"line_item.{action}",
+            obj=line_item,
+            before=before,
+            after=after,
+            reason=f"{reason_code}: {other_reason}" if other_reason else reason_code,
+            ip_address=ip_address,
+        )
+    return line_item

@@ -1,0 +1,44 @@
+"""The staff console's views, one module per area (lists, detail, actions, bulk, audit)."""
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from orders.views.actions import (
+    line_item_action,
+    line_item_resend,
+    order_hold,
+    order_refresh,
+    order_release,
+    order_resend,
+)
+from orders.views.audit import audit_log
+from orders.views.bulk import bulk_job, bulk_start
+from orders.views.detail import line_item_reveal, order_add_note, order_detail, order_unmask
+from orders.views.lists import order_facets, order_list, saved_view_create, saved_view_delete
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+__all__ = [
+    "audit_log",
+    "bulk_job",
+    "bulk_start",
+    "healthz",
+    "line_item_action",
+    "line_item_resend",
+    "line_item_reveal",
+    "order_add_note",
+    "order_detail",
+    "order_facets",
+    "order_hold",
+    "order_list",
+    "order_refresh",
+    "order_release",
+    "order_resend",
+    "order_unmask",
+    "saved_view_create",
+    "saved_view_delete",
+]

@@ -1,0 +1,90 @@
+"""Bulk actions from the orders list, and the job page with its live progress bar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from orders.filters import OrderFilter
+from orders.forms import BulkForm
+from orders.models import BulkJob, Order
+from orders.services.staff_actions import ActionNotAllowed
+from orders.services.staff_bulk import MAX_BULK_ORDERS, start_bulk_job
+from orders.views.access import (
+    client_ip,
+    is_fragment_request,
+    needed_role_text,
+    staff_view,
+    vary_on_htmx,
+)
+
+ACTION_PERMS = {
+    BulkJob.Action.RESEND: "orders.resend_reward",
+    BulkJob.Action.RELEASE: "orders.release_order",
+}
+
+
+def _matching_ids(query_string: str) -> list[int]:
+    filterset = OrderFilter(QueryDict(query_string), queryset=Order.objects.all())
+    # One more than allowed, so the service can say "too many" instead of cutting silently.
+    return list(
+        filterset.qs.order_by("-created_at", "-id").values_list("pk", flat=True)[
+            : MAX_BULK_ORDERS + 1
+        ]
+    )
+
+
+@require_POST
+@staff_view("orders.view_order", "orders.add_bulkjob")
+def bulk_start(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    back = f"{reverse('orders:list')}?{request.POST.get('query_string', '')}"
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Choose a bulk action.")
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    if not request.user.has_perm(ACTION_PERMS[action]):
+        raise PermissionDenied(needed_role_text(ACTION_PERMS[action]))
+    if form.cleaned_data["all_matching"]:
+        ids = _matching_ids(form.cleaned_data["query_string"])
+    else:
+        ids = form.cleaned_data["ids"]
+    try:
+        job = start_bulk_job(
+            action=action,
+            order_ids=ids,
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+            ip_address=client_ip(request),
+        )
+    except ActionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(
+        request, f"Bulk job started: {job.get_action_display()} for {job.total} orders."
+    )
+    return redirect("orders:bulk-job", pk=job.pk)
+
+
+@require_GET
+@staff_view("orders.view_bulkjob")
+def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(BulkJob.objects.select_related("created_by"), pk=pk)
+    running = job.status in {BulkJob.Status.QUEUED, BulkJob.Status.RUNNING}
+    percent = int(100 * job.done / job.total) if job.total else 100
+    failures = [row for row in job.results if not row.get("ok")][:200]
+    context = {
+        "job": job,
+        "running": running,
+        "percent": percent,
+        "remaining": job.total - job.done,
+        "failures": failures,
+    }
+    template = "orders/bulk_job.html"
+    if is_fragment_request(request):
+        template += "#bulk-progress"
+    return vary_on_htmx(render(request, template, context))

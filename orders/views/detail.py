@@ -1,0 +1,278 @@
+"""The order page: fields, line items, timeline, notes, unmasking and credential reveal.
+
+The swappable region is `order-detail` (orders/order_detail.html): every action answers an
+HTMX request with it re-rendered (fresh state, messages, disabled buttons with reasons) and a
+plain POST with a redirect back to the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
+from orders.models import LineItem, Order
+from orders.services.staff_actions import (
+    RESEND_MARKER_STALE,
+    ActionNotAllowed,
+    add_note,
+    resend_available_at,
+    resend_blocker,
+    unmask_recipient,
+)
+from orders.services.staff_orders import hold_blocker, refresh_blocker, release_blocker
+from orders.services.staff_rewards import (
+    action_deadline,
+    line_item_action_blocker,
+    reveal_blocker,
+    reveal_credential,
+)
+from orders.statuses import (
+    ORDER_STATUS_DESCRIPTIONS,
+    ORDER_STATUS_NEXT_STEPS,
+    LineItemStatus,
+    PlacementState,
+    RewardStatus,
+)
+from orders.tango.errors import TangoError
+from orders.views.access import (
+    client_ip,
+    is_fragment_request,
+    perm_blocker,
+    staff_view,
+    vary_on_htmx,
+)
+
+TIMELINE_LIMIT = 200
+PLACEMENT_EXPLANATIONS = {
+    PlacementState.DRAFT: "Not submitted yet.",
+    PlacementState.AWAITING_APPROVAL: "Waiting for a second person to approve it.",
+    PlacementState.HELD: "On hold here: it will not be sent to Tango until released.",
+    PlacementState.QUEUED: "Queued: a worker will place it at Tango shortly.",
+    PlacementState.PLACING: "Being placed at Tango right now.",
+    PlacementState.PLACEMENT_FAILED: "Tango refused it. Fix the cause, then retry placement.",
+    PlacementState.REJECTED: "Rejected by the approver; it will not be placed.",
+    PlacementState.WITHDRAWN: "Withdrawn; it will not be placed.",
+}
+
+
+def load_order(pk: int) -> Order:
+    return get_object_or_404(Order.objects.select_related("account", "customer"), pk=pk)
+
+
+def _first_blocker(*reasons: str | None) -> str | None:
+    """The first reason an action is unavailable. What the order allows comes before the
+    role: "Needs the Manager role" would be misleading when nobody may do it now."""
+    return next((reason for reason in reasons if reason), None)
+
+
+def _throttles(events: list[Any]) -> dict[int, datetime]:
+    """Latest "retry at" per line item from throttle notes on the timeline (newest first)."""
+    until: dict[int, datetime] = {}
+    for event in events:
+        stamp = event.details.get("throttled_until") if event.line_item_id else None
+        if stamp and event.line_item_id not in until:
+            parsed = parse_datetime(stamp)
+            if parsed and parsed > timezone.now():
+                until[event.line_item_id] = parsed
+    return until
+
+
+def _line_item_row(
+    user: Any, line_item: LineItem, forms: dict, throttles: dict, revealed: dict
+) -> dict[str, Any]:
+    auto_id = f"id_li{line_item.pk}_%s"
+    marker = line_item.resend_requested_at
+    available = [t for t in (resend_available_at(line_item), throttles.get(line_item.pk)) if t]
+    is_choice = line_item.catalog_item is None or line_item.catalog_item.is_choice_product
+    issued = line_item.status == LineItemStatus.COMPLETE
+    frozen = line_item.reward_status == RewardStatus.FROZEN
+    # Only the actions that make sense for this reward are shown (unfreeze only when frozen);
+    # those shown but not possible now are disabled with the reason.
+    shown_actions = ["cancel", "unfreeze" if frozen else "freeze"] if is_choice and issued else []
+    return {
+        "li": line_item,
+        "in_flight": bool(marker and marker > timezone.now() - RESEND_MARKER_STALE),
+        "resend_blocker": _first_blocker(
+            resend_blocker(line_item), perm_blocker(user, "orders.resend_reward")
+        ),
+        "resend_available_at": max(available) if available else None,
+        "resend_form": forms.get(f"resend-{line_item.pk}") or ResendForm(auto_id=auto_id),
+        "reveal_blocker": _first_blocker(
+            reveal_blocker(line_item), perm_blocker(user, "orders.reveal_credential")
+        ),
+        "reveal_form": forms.get(f"reveal-{line_item.pk}") or RevealForm(auto_id=auto_id),
+        "reward": revealed.get(line_item.pk),
+        "deadline": action_deadline(line_item),
+        "is_choice": is_choice,
+        "issued": issued,
+        "actions": [
+            {
+                "name": action,
+                "blocker": _first_blocker(
+                    line_item_action_blocker(line_item, action),
+                    perm_blocker(user, "orders.manage_line_item"),
+                ),
+                "form": forms.get(f"{action}-{line_item.pk}")
+                or LineItemActionForm(action=action, auto_id=f"id_li{line_item.pk}{action}_%s"),
+            }
+            for action in shown_actions
+        ],
+    }
+
+
+def detail_context(
+    request: HttpRequest,
+    order: Order,
+    *,
+    forms: dict | None = None,
+    unmasked: bool = False,
+    revealed: dict | None = None,
+) -> dict[str, Any]:
+    user, forms = request.user, forms or {}
+    line_items = list(order.line_items.select_related("catalog_item", "order"))
+    events = list(order.events.select_related("actor", "line_item")[:TIMELINE_LIMIT])
+    throttles = _throttles(events)
+    rows = [_line_item_row(user, li, forms, throttles, revealed or {}) for li in line_items]
+    resendable = [row for row in rows if not row["resend_blocker"]]
+    return {
+        "order": order,
+        "rows": rows,
+        "events": events,
+        "last_event_id": max((event.pk for event in events), default=0),
+        "unmasked": unmasked,
+        "revealed_any": bool(revealed),
+        "in_flight": any(row["in_flight"] for row in rows),
+        "status_description": ORDER_STATUS_DESCRIPTIONS.get(order.tango_status, ""),
+        "status_next_step": ORDER_STATUS_NEXT_STEPS.get(order.tango_status, ""),
+        "placement_explanation": PLACEMENT_EXPLANATIONS.get(order.state, ""),
+        "can_unmask": user.has_perm("orders.view_recipient"),
+        "note_form": forms.get("note") or NoteForm(),
+        "can_note": user.has_perm("orders.add_note"),
+        "hold_blocker": _first_blocker(
+            hold_blocker(order), perm_blocker(user, "orders.hold_order")
+        ),
+        "hold_form": forms.get("hold") or HoldForm(),
+        "release_blocker": _first_blocker(
+            release_blocker(order), perm_blocker(user, "orders.release_order")
+        ),
+        "release_form": forms.get("release") or ReleaseForm(),
+        "refresh_blocker": _first_blocker(
+            refresh_blocker(order), perm_blocker(user, "orders.refresh_order")
+        ),
+        "order_resend_blocker": _first_blocker(
+            None if resendable else "No line item can be resent right now.",
+            perm_blocker(user, "orders.resend_reward"),
+        ),
+        "order_resend_form": forms.get("resend-order") or ResendForm(auto_id="id_order_%s"),
+    }
+
+
+def render_detail(
+    request: HttpRequest, order: Order, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = detail_context(request, order, **extra)
+    template = "orders/order_detail.html"
+    if is_fragment_request(request):
+        template += "#order-detail"
+    return vary_on_htmx(render(request, template, context, status=status))
+
+
+def finish_action(
+    request: HttpRequest,
+    order: Order,
+    *,
+    success: str = "",
+    error: str = "",
+    forms: dict | None = None,
+) -> HttpResponse:
+    """POST -> redirect -> GET without JavaScript; the fresh fragment for HTMX.
+
+    An invalid form is shown again with its errors (422: htmx is configured to swap it).
+    """
+    if success:
+        messages.success(request, success)
+    if error:
+        messages.error(request, error)
+    if forms:
+        order.refresh_from_db()
+        return render_detail(request, order, forms=forms, status=422)
+    if is_fragment_request(request):
+        order.refresh_from_db()
+        return render_detail(request, order)
+    return redirect("orders:detail", pk=order.pk)
+
+
+@require_GET
+@staff_view("orders.view_order")
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = load_order(pk)
+    seen = request.GET.get("watch", "")
+    if is_fragment_request(request) and seen.isdigit():
+        # Polled while a resend is in flight: 204 (htmx swaps nothing) until the resend has
+        # finished or the timeline has news (e.g. "throttled, retrying at ..."), so an open
+        # form is not wiped every two seconds.
+        marker_cutoff = timezone.now() - RESEND_MARKER_STALE
+        in_flight = order.line_items.filter(resend_requested_at__gt=marker_cutoff).exists()
+        latest = order.events.order_by("-pk").values_list("pk", flat=True).first() or 0
+        if in_flight and latest <= int(seen):
+            return HttpResponse(status=204)
+    return render_detail(request, order)
+
+
+@require_POST
+@staff_view("orders.view_order", "orders.add_note")
+def order_add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    order = load_order(pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return finish_action(request, order, forms={"note": form})
+    add_note(
+        order_id=order.pk,
+        acting_user=request.user,
+        text=form.cleaned_data["text"],
+        ip_address=client_ip(request),
+    )
+    return finish_action(request, order, success="Note added.")
+
+
+@require_POST
+@never_cache
+@staff_view("orders.view_order", "orders.view_recipient")
+def order_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show recipient contact data unmasked for this one response (audited)."""
+    order = load_order(pk)
+    unmask_recipient(order_id=order.pk, acting_user=request.user, ip_address=client_ip(request))
+    return render_detail(request, order, unmasked=True)
+
+
+@require_POST
+@never_cache
+@staff_view("orders.view_order", "orders.reveal_credential")
+def line_item_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fetch a reward's credential from Tango and show it once; nothing is stored."""
+    line_item = get_object_or_404(LineItem.objects.select_related("order"), pk=pk)
+    order = load_order(line_item.order_id)
+    form = RevealForm(request.POST, auto_id=f"id_li{pk}_%s")
+    if not form.is_valid():
+        return finish_action(request, order, forms={f"reveal-{pk}": form})
+    try:
+        reward = reveal_credential(
+            line_item_id=pk,
+            acting_user=request.user,
+            reason=form.cleaned_data["reason"],
+            ip_address=client_ip(request),
+        )
+    except (ActionNotAllowed, TangoError) as exc:
+        return finish_action(request, order, error=str(exc))
+    # Rendered, not redirected: the credential exists only in this response (no-store).
+    messages.warning(request, "Credential revealed. This access is in the audit log.")
+    return render_detail(request, order, revealed={pk: reward})

@@ -1,0 +1,206 @@
+"""The orders list: filters, facets, sorting, keyset pages, saved views.
+
+Plain GET renders the page; HTMX requests (the filter form, sort links, pager) get the
+`order-table` fragment plus a lazy loader for the facet counts, so typing in the search box
+never waits for a GROUP BY. The filter state lives in the URL (hx-push-url).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from orders.filters import FACETS, OrderFilter
+from orders.forms import BulkForm, SavedViewForm
+from orders.models import BulkJob, LineItem, Order, SavedView
+from orders.services.saved_views import clean_query_string, delete_view, save_view
+from orders.services.staff_actions import ActionNotAllowed
+from orders.views.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
+from orders.views.paging import keyset_page
+
+PAGE_SIZES = (25, 50, 100, 200)
+LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
+DEFAULT_PAGE_SIZE = 50
+# sort parameter -> column; every one is NOT NULL, which keyset pagination needs.
+SORTS = {
+    "created": "created_at",
+    "amount": "amount",
+    "status": "tango_status",
+    "state": "state",
+    "account": "account__identifier",
+}
+DEFAULT_SORT = "-created"
+FACET_CACHE_SECONDS = 30
+# Facet counts that take longer than this are not shown (PostgreSQL statement_timeout).
+FACET_BUDGET_MS = int(os.environ.get("ORDER_FACET_BUDGET_MS", "400"))
+# Parameters that change the page or order but not the set of matching orders.
+NON_FILTER_PARAMS = frozenset({"sort", "per", "after", "before", "start"})
+
+
+def _sort(request: HttpRequest) -> tuple[str, str, bool]:
+    value = request.GET.get("sort") or DEFAULT_SORT
+    name = value.lstrip("-")
+    if name not in SORTS:
+        value, name = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    return value, SORTS[name], value.startswith("-")
+
+
+def _per_page(request: HttpRequest) -> int:
+    try:
+        per = int(request.GET.get("per", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return per if per in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+def filter_query_string(request: HttpRequest) -> str:
+    """The query string without paging/sorting: identifies a set of matching orders."""
+    params = request.GET.copy()
+    for key in NON_FILTER_PARAMS:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str, int]]:
+    """Facet counts for this filter, cached briefly: paging and sorting reuse them."""
+    key = "order-facets:" + hashlib.sha256(filter_qs.encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        counts = filterset.facet_counts(budget_ms=FACET_BUDGET_MS)
+        cache.set(key, counts, FACET_CACHE_SECONDS)
+    return counts
+
+
+def _facet_rows(filterset: OrderFilter, counts: dict[str, dict[str, int]]) -> dict[str, list]:
+    rows: dict[str, list] = {}
+    for name in FACETS:
+        selected = set(filterset.form.data.getlist(name)) if filterset.is_bound else set()
+        rows[name] = [
+            {
+                "value": value,
+                "label": label,
+                # None: too many orders to count within the budget; shown blank.
+                "count": None if counts.get(name) is None else counts[name].get(value, 0),
+                "checked": value in selected,
+                "id": f"f-{name}-{value}",
+            }
+            for value, label in filterset.filters[name].extra["choices"]
+        ]
+    return rows
+
+
+@require_GET
+@staff_view("orders.view_order")
+def order_list(request: HttpRequest) -> HttpResponse:
+    # A bulk order can have thousands of line items: the list fetches the first few of each
+    # order (one windowed query) and how many there are (one GROUP BY over the page's ids).
+    first_line_items = Prefetch(
+        "line_items",
+        queryset=LineItem.objects.order_by("line_number")[:LIST_LINE_ITEMS],
+        to_attr="shown_line_items",
+    )
+    filterset = OrderFilter(
+        request.GET or None,
+        queryset=Order.objects.for_list().prefetch_related(first_line_items),
+        request=request,
+    )
+    sort, field, descending = _sort(request)
+    per_page = _per_page(request)
+    page = keyset_page(
+        filterset.qs,
+        field=field,
+        descending=descending,
+        per_page=per_page,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        start=_int(request.GET.get("start")),
+    )
+    counts = dict(
+        LineItem.objects.filter(order__in=[order.pk for order in page.items])
+        .order_by()
+        .values_list("order")
+        .annotate(n=Count("pk"))
+    )
+    for order in page.items:
+        order.line_count = counts.get(order.pk, 0)
+    filter_qs = filter_query_string(request)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "sort": sort,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "filter_qs": filter_qs,
+        "can_bulk": request.user.has_perm("orders.add_bulkjob"),
+        "bulk_actions": BulkJob.Action.choices,
+    }
+    if is_fragment_request(request):
+        return vary_on_htmx(render(request, "orders/order_list.html#order-table", context))
+    context["facets"] = _facet_rows(filterset, cached_facets(filterset, filter_qs))
+    context["saved_views"] = (
+        SavedView.objects.select_related("owner")
+        if request.user.has_perm("orders.view_savedview")
+        else []
+    )
+    context["saved_view_form"] = SavedViewForm(initial={"query_string": filter_qs})
+    context["bulk_form"] = BulkForm(initial={"query_string": filter_qs})
+    return vary_on_htmx(render(request, "orders/order_list.html", context))
+
+
+@require_GET
+@staff_view("orders.view_order")
+def order_facets(request: HttpRequest) -> HttpResponse:
+    """The facet counts for a filter, as out-of-band swaps of each count (loaded lazily)."""
+    filterset = OrderFilter(request.GET or None, queryset=Order.objects.all(), request=request)
+    counts = cached_facets(filterset, filter_query_string(request))
+    context = {"facets": _facet_rows(filterset, counts)}
+    return render(request, "orders/order_list.html#facet-counts", context)
+
+
+@require_POST
+@staff_view("orders.add_savedview")
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    query_string = clean_query_string(request.POST.get("query_string", ""))
+    if form.is_valid():
+        try:
+            view = save_view(
+                name=form.cleaned_data["name"],
+                query_string=query_string,
+                acting_user=request.user,
+                ip_address=client_ip(request),
+            )
+        except ActionNotAllowed as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Saved view “{view.name}” is shared with the team.")
+    else:
+        messages.error(request, "Give the view a name.")
+    return redirect(f"{reverse('orders:list')}?{query_string}")
+
+
+@require_POST
+@staff_view("orders.view_savedview")
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk)
+    if view.owner_id != request.user.pk and not request.user.has_perm("orders.delete_savedview"):
+        raise PermissionDenied("Only its owner or an Admin can delete this saved view.")
+    delete_view(view_id=view.pk, acting_user=request.user, ip_address=client_ip(request))
+    messages.success(request, f"Saved view “{view.name}” deleted.")
+    return redirect("orders:list")

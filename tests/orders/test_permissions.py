@@ -1,0 +1,210 @@
+"""Permission sweep: every console URL, as anonymous and as each role, and CSRF on every POST.
+
+The table below is checked against the URLconf, so a new URL without a row fails this test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from orders import urls
+from orders.models import BulkJob, SavedView
+from orders.roles import ROLE_PERMISSIONS
+from orders.services import staff_actions
+from orders.services import sync as sync_service
+from tests.orders.factories import OrderFactory
+from tests.orders.fake_tango import FakeTango
+
+ROLES = ["Support", "Finance", "Manager", "Admin"]
+NOT_CONSOLE = {"healthz", "tango-webhook"}  # public health check; HMAC-authenticated webhook
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    perms: tuple[str, ...]
+    data: dict[str, Any] = field(default_factory=dict)
+    ok: tuple[int, ...] = (200,)
+
+
+RESEND = {"destination": "same", "reason_code": "NOT_RECEIVED"}
+ROUTES = [
+    Route("list", "get", ("orders.view_order",)),
+    Route("facets", "get", ("orders.view_order",)),
+    Route("detail", "get", ("orders.view_order",)),
+    Route("audit", "get", ("audit.view_auditentry",)),
+    Route("bulk-job", "get", ("orders.view_bulkjob",)),
+    Route("add-note", "post", ("orders.view_order", "orders.add_note"), {"text": "hi"}, ok=(302,)),
+    Route("unmask", "post", ("orders.view_order", "orders.view_recipient")),
+    Route("resend-order", "post", ("orders.view_order", "orders.resend_reward"), RESEND, (302,)),
+    Route(
+        "resend-line-item", "post", ("orders.view_order", "orders.resend_reward"), RESEND, (302,)
+    ),
+    Route("hold", "post", ("orders.view_order", "orders.hold_order"), {"note": "x"}, (302,)),
+    Route("release", "post", ("orders.view_order", "orders.release_order"), {}, (302,)),
+    Route("refresh", "post", ("orders.view_order", "orders.refresh_order"), {}, (302,)),
+    Route(
+        "reveal",
+        "post",
+        ("orders.view_order", "orders.reveal_credential"),
+        {"reason": "ticket 1"},
+    ),
+    *[
+        Route(
+            f"{action}-line-item",
+            "post",
+            ("orders.view_order", "orders.manage_line_item"),
+            {"reason_code": "FRAUD"},
+            (302,),
+        )
+        for action in ("cancel", "freeze", "unfreeze")
+    ],
+    Route("saved-view-create", "post", ("orders.add_savedview",), {"name": "Mine"}, ok=(302,)),
+    Route("saved-view-delete", "post", ("orders.view_savedview",), ok=(302,)),
+    Route(
+        "bulk-start",
+        "post",
+        ("orders.view_order", "orders.add_bulkjob", "orders.release_order"),
+        {"action": "release", "ids": ["1"]},
+        (302,),
+    ),
+]
+
+
+@pytest.fixture
+def world(db, make_user, monkeypatch):
+    """One object of each kind the URLs point at, and Tango stubbed out."""
+    monkeypatch.setattr(staff_actions, "tango_client", FakeTango)
+    monkeypatch.setattr(sync_service, "refresh_order", lambda **kwargs: None)
+    owner = make_user("Admin", username="owner")
+    order = OrderFactory(placed=True)
+    return {
+        "order": order,
+        "line_item": order.line_items.get(),
+        "job": BulkJob.objects.create(action="release", order_ids=[order.pk], created_by=owner),
+        "view": SavedView.objects.create(name="All", query_string="", owner=owner),
+    }
+
+
+def url_for(route: Route, world: dict) -> str:
+    kwargs: dict[str, int] = {}
+    if route.name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
+        kwargs["pk"] = world["order"].pk
+    elif route.name.endswith("line-item") or route.name == "reveal":
+        kwargs["pk"] = world["line_item"].pk
+    elif route.name == "bulk-job":
+        kwargs["pk"] = world["job"].pk
+    elif route.name == "saved-view-delete":
+        kwargs["pk"] = world["view"].pk
+    return reverse(f"orders:{route.name}", kwargs=kwargs)
+
+
+def role_may(role: str, route: Route) -> bool:
+    granted = set(ROLE_PERMISSIONS[role])
+    if route.name == "saved-view-delete":  # not the owner: needs the Admin-only delete perm
+        return {"orders.delete_savedview", "orders.view_savedview"} <= granted
+    return set(route.perms) <= granted
+
+
+def test_the_sweep_covers_every_console_url():
+    declared = {pattern.name for pattern in urls.urlpatterns} - NOT_CONSOLE
+    assert declared == {route.name for route in ROUTES}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_anonymous_is_sent_to_login(client, world, route):
+    url = url_for(route, world)
+    response = getattr(client, route.method)(url, route.data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_each_role_gets_200_or_403(client, world, make_user, role, route):
+    client.force_login(make_user(role))
+    response = getattr(client, route.method)(url_for(route, world), route.data)
+    if role_may(role, route):
+        assert response.status_code in route.ok, response.content[:500]
+    else:
+        assert response.status_code == 403
+        assert b"You don\xe2\x80\x99t have access" in response.content  # our 403 page
+
+
+def test_a_user_without_a_role_gets_403_everywhere(client, world, make_user):
+    client.force_login(make_user(None))
+    for route in ROUTES:
+        response = getattr(client, route.method)(url_for(route, world), route.data)
+        assert response.status_code == 403, route.name
+
+
+def test_htmx_requests_from_anonymous_users_redirect_the_whole_page(client, world):
+    response = client.get(
+        reverse("orders:facets"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/?status=FAILED"},
+    )
+    assert response.status_code == 200
+    # Back to the page the user was looking at after login, not to the fragment's URL.
+    assert response["HX-Redirect"] == "/login/?next=%2F%3Fstatus%3DFAILED"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "post"], ids=lambda r: r.name)
+def test_every_post_without_a_csrf_token_fails(world, make_user, route):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("Admin"))
+    response = client.post(url_for(route, world), route.data)
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
+
+
+def test_a_post_with_the_csrf_token_goes_through(world, make_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("Admin"))
+    page = client.get(reverse("orders:detail", args=[world["order"].pk]))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        reverse("orders:add-note", args=[world["order"].pk]),
+        {"text": "with token"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 302
+
+
+# One permission that decides each row of the matrix in orders/roles.py's docstring.
+MATRIX_ROWS = {
+    "See orders": "orders.view_order",
+    "Saved views": "orders.add_savedview",
+    "Recipient contact data": "orders.view_recipient",
+    "Internal notes": "orders.add_note",
+    "Refresh an order": "orders.refresh_order",
+    "Resend a digital reward": "orders.resend_reward",
+    "Hold / release": "orders.release_order",
+    "Approve an order": "orders.approve_order",
+    "Cancel / freeze": "orders.manage_line_item",
+    "Reveal a reward credential": "orders.reveal_credential",
+    "Bulk jobs": "orders.add_bulkjob",
+    "Audit log page": "audit.view_auditentry",
+    "Accounts and balances": "orders.view_account",
+    "Finance reports": "orders.export_orders",
+    "Delete anyone's saved view": "orders.delete_savedview",
+    "Staff users": "auth.add_user",
+}
+
+
+def test_the_documented_role_matrix_matches_the_roles():
+    from orders import roles
+
+    rows = [line for line in roles.__doc__.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == len(MATRIX_ROWS)
+    for line in rows:
+        what, *marks = (cell.strip() for cell in line.strip("|").split("|"))
+        perm = next(p for prefix, p in MATRIX_ROWS.items() if what.startswith(prefix))
+        documented = {role for role, mark in zip(ROLES, marks, strict=True) if mark == "x"}
+        actual = {role for role in ROLES if perm in ROLE_PERMISSIONS[role]}
+        assert documented == actual, what
