@@ -8,6 +8,7 @@ simulator refuses for insufficient funds, so "held" and "release" can be tried a
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import subprocess
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -125,12 +127,14 @@ def seed_demo(*, password: str, orders: int = 200, force: bool = False) -> DemoR
     from orders.models import Order
 
     report = DemoReport(users=ensure_demo_users(password))
-    if Order.objects.exists() and not force:
-        report.skipped = True
-        return report
     if not _is_local(settings.TANGO_BASE_URL):
         raise RuntimeError("demo orders are only created at a local simulator, never at Tango")
     with simulator_running() as admin_url:
+        # The simulator's webhook subscription, so its events reach /webhooks/tango/.
+        call_command("setup_webhooks", stdout=io.StringIO())
+        if Order.objects.exists() and not force:
+            report.skipped = True
+            return report
         previous = requests.get(f"{admin_url}/config", timeout=5).json()
         # The simulator paces POST /orders at 1/s like Tango; seeding lifts that briefly.
         requests.post(f"{admin_url}/config", json={"order_tps": 0}, timeout=5).raise_for_status()

@@ -176,6 +176,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0"))
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -216,6 +220,11 @@ REDIS_URL = env("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("
 TANGO_BASE_URL = env("TANGO_BASE_URL", "http://127.0.0.1:8100/raas/v2").rstrip("/")
 TANGO_PLATFORM_NAME = env("TANGO_PLATFORM_NAME", "rewardsops-demo")
 TANGO_PLATFORM_KEY = env("TANGO_PLATFORM_KEY", "demo-platform-key")
+if TANGO_PLATFORM_KEY == "demo-platform-key" and not TANGO_BASE_URL.startswith(
+    ("http://127.0.0.1", "http://localhost", "http://tango-sim")
+):
+    # The demo key is the simulator's; never send it (or run unconfigured) against Tango.
+    raise ImproperlyConfigured("TANGO_PLATFORM_KEY must be set when TANGO_BASE_URL is not local.")
 TANGO_CONNECT_TIMEOUT = float(env("TANGO_CONNECT_TIMEOUT", "3.05"))
 TANGO_READ_TIMEOUT = float(env("TANGO_READ_TIMEOUT", "20"))
 # Tango asks for at most 1 POST /orders per second per platform.
