@@ -1,0 +1,1 @@
+"""Benchmarks and data generators: run by hand, not by the test suite."""

@@ -1,0 +1,760 @@
+"""Order entry and exactly-once placement (orders/services/placement.py, orders/tasks/placement.py).
+
+Most tests drive the service with `FakeTango`, an in-memory Tango that keeps one order per
+externalRefID per account like the real one and can lose answers on purpose. A few go through
+the real TangoClient with `responses`, so the HTTP mapping (201 vs 200) is covered end to end.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+import responses
+from celery.exceptions import Retry
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from orders.models import Order, OrderEvent
+from orders.services import placement
+from orders.services.placement import (
+    Outcome,
+    PlacementValidationError,
+    create_order,
+    hold_order,
+    place_order,
+    release_order,
+    submit_order,
+    sweep_stuck_placements,
+)
+from orders.services.timeline import record_event
+from orders.statuses import HoldReason, PlacementState
+from orders.tango.client import TangoClient
+from orders.tango.errors import (
+    TangoAuthError,
+    TangoInsufficientFunds,
+    TangoRejected,
+    TangoUnavailable,
+)
+from orders.tango.types import CreateOrderResult, Money, TangoOrder
+from orders.tasks import placement as placement_tasks
+from tests.orders.factories import (
+    AccountFactory,
+    CatalogItemFactory,
+    OrderFactory,
+    UserFactory,
+)
+
+BASE_URL = "http://tango.test/raas/v2"
+
+
+class FakeTango:
+    """Just enough of TangoClient for placement; counts calls, can fail on purpose."""
+
+    def __init__(self) -> None:
+        self.orders: dict[tuple[str, str], TangoOrder] = {}
+        self.posts = 0
+        self.lookups = 0
+        self.fail_next: list[Exception] = []  # raised by the next create_order calls
+        self.lose_next_answer = False  # create the order, then raise TangoUnavailable
+        self.status = "COMPLETE"
+        self.on_post = None  # callable run inside create_order (e.g. to check transactions)
+
+    def create_order(self, **fields) -> CreateOrderResult:
+        self.posts += 1
+        if self.on_post:
+            self.on_post(fields)
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        key = (fields["account_identifier"], fields["external_ref_id"])
+        if key in self.orders:
+            return CreateOrderResult(order=self.orders[key], created=False)
+        number = len(self.orders) + 1
+        amount = Decimal(str(fields["amount"]))
+        self.orders[key] = TangoOrder(
+            reference_order_id=f"RA260101-{number}-11",
+            reference_line_item_id=f"RA260101-{number}-11-1",
+            external_ref_id=fields["external_ref_id"],
+            customer_identifier=fields["customer_identifier"],
+            account_identifier=fields["account_identifier"],
+            account_number="A10000001",
+            amount_charged=Money(amount, "USD", Decimal("1"), Decimal("0.50"), amount + 1),
+            denomination=Money(amount, "USD"),
+            utid=fields["utid"],
+            reward_name="Reward Link",
+            status=self.status,
+            line_item_status="COMPLETE",
+            delivery_method=fields["delivery_method"],
+            recipient=fields.get("recipient"),
+            sender=fields.get("sender"),
+            email_subject=None,
+            message=None,
+            etid=None,
+            campaign=fields.get("campaign"),
+            notes=None,
+            purchase_order_number=None,
+            order_source="RA",
+            created_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC),
+            reward=None,
+        )
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise TangoUnavailable("timeout after the order was created", path="/orders")
+        return CreateOrderResult(order=self.orders[key], created=True)
+
+    def find_order_by_external_ref(self, *, external_ref_id, account_identifier):
+        self.lookups += 1
+        return self.orders.get((account_identifier, external_ref_id))
+
+
+@pytest.fixture
+def tango(monkeypatch, settings):
+    settings.TANGO_ORDER_RATE = 0  # pacing has its own tests (test_rate_limit.py)
+    fake = FakeTango()
+    monkeypatch.setattr(placement, "get_client", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Order ids handed to the broker (place_order_task.delay), in order."""
+    calls: list[int] = []
+    monkeypatch.setattr(placement_tasks.place_order_task, "delay", calls.append)
+    return calls
+
+
+@pytest.fixture
+def catalog(db):
+    return CatalogItemFactory()
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory()
+
+
+def new_order(account, *, submit=True, amount="25.00", acting_user=None, **overrides):
+    fields = {
+        "account": account,
+        "utid": "U100001",
+        "amount": amount,
+        "delivery_method": "EMAIL",
+        "recipient_first_name": "Jane",
+        "recipient_last_name": "Doe",
+        "recipient_email": "jane@example.com",
+        "acting_user": acting_user,
+        "submit": submit,
+    }
+    fields.update(overrides)
+    return create_order(**fields)
+
+
+def queued_order(account, enqueued, django_capture_on_commit_callbacks, **kwargs):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = new_order(account, **kwargs)
+    enqueued.clear()
+    return order
+
+
+# --- create_order ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_create_order_stores_order_line_item_timeline_and_enqueues_after_commit(
+    account, catalog, enqueued, django_capture_on_commit_callbacks, settings
+):
+    settings.TANGO_EXTERNAL_REF_PREFIX = "acme"
+    staff = UserFactory(role="Manager")
+    with django_capture_on_commit_callbacks() as callbacks:
+        order = new_order(account, acting_user=staff, campaign="Q3")
+        assert enqueued == []  # not before the commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert enqueued == [order.pk]
+
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED
+    assert order.external_ref_id.startswith("acme-") and len(order.external_ref_id) == 37
+    assert order.customer_id == account.customer_id and order.created_by == staff
+    line_item = order.line_items.get()
+    assert (line_item.utid, line_item.reward_name, line_item.amount) == (
+        "U100001",
+        "Reward Link",
+        Decimal("25.00"),
+    )
+    assert line_item.catalog_item == catalog
+    event = order.events.get()
+    assert event.kind == OrderEvent.Kind.CREATED and event.actor == staff
+    assert AuditEntry.objects.filter(action="order.create", object_id=str(order.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_draft_is_not_enqueued_until_submitted(
+    account, catalog, enqueued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        order = new_order(account, submit=False)
+    assert callbacks == [] and order.state == PlacementState.DRAFT
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit_order(order_id=order.pk, acting_user=None) is True
+    assert enqueued == [order.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit_order(order_id=order.pk, acting_user=None) is False
+    assert enqueued == [order.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_enqueued_when_the_transaction_rolls_back(account, catalog, enqueued):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_order(account)
+        raise RuntimeError("the surrounding request failed")
+    assert Order.objects.count() == 0
+    assert enqueued == []
+
+    order = new_order(account)  # autocommit: enqueued right after its own commit
+    assert enqueued == [order.pk]
+
+
+@pytest.mark.django_db
+def test_unknown_utid_is_left_for_tango_to_judge(account, enqueued):
+    order = new_order(account, utid="u999999")
+    line_item = order.line_items.get()
+    assert line_item.catalog_item is None and line_item.utid == "U999999"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"amount": "2500"}, "goes up to 2000.00 USD; 2500.00 is too high"),
+        ({"amount": "0.50"}, "starts at 1.00 USD"),
+        ({"amount": "10.005"}, "at most 2 decimal places"),
+        ({"amount": "-1"}, "greater than zero"),
+        ({"amount": "abc"}, "is not a number"),
+        ({"delivery_method": "ADDRESS"}, "cannot be delivered by ADDRESS"),
+        ({"delivery_method": "BULKSHIPMENT"}, "cannot be used for a new order"),
+        ({"recipient_email": ""}, "email address is required"),
+        ({"recipient_first_name": " "}, "first name is required"),
+        ({"delivery_method": "PHONE", "recipient_mobile": "555-0100"}, "international format"),
+        ({"address": {"street1": "1 Main St"}}, "only used with ADDRESS delivery"),
+    ],
+)
+@pytest.mark.django_db
+def test_create_order_validation_messages(account, catalog, enqueued, overrides, message):
+    with pytest.raises(PlacementValidationError, match=re.escape(message)):
+        new_order(account, **overrides)
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_fixed_value_inactive_physical_and_account_checks(account, enqueued):
+    CatalogItemFactory(fixed=True)
+    with pytest.raises(PlacementValidationError, match=r"fixed value of 25\.00 USD"):
+        new_order(account, utid="U200025", amount="20")
+    assert new_order(account, utid="U200025", amount="25").amount == Decimal("25.00")
+
+    CatalogItemFactory(utid="U200999", reward_name="Discontinued", status="inactive")
+    with pytest.raises(PlacementValidationError, match="is inactive in Tango's catalog"):
+        new_order(account, utid="U200999")
+
+    CatalogItemFactory(physical=True)
+    mail = {"delivery_method": "ADDRESS", "utid": "U300001", "amount": "50"}
+    with pytest.raises(PlacementValidationError, match="needs: city, state, postal code"):
+        new_order(account, address={"street1": "1 Main St", "country": "US"}, **mail)
+    with pytest.raises(PlacementValidationError, match="NONE delivery is not possible"):
+        new_order(account, utid="U300001", amount="50", delivery_method="NONE")
+    address = {"street1": "1 Main St", "city": "Austin", "state": "TX"}
+    order = new_order(account, address={**address, "postal_code": "78701", "country": "us"}, **mail)
+    assert order.line_items.get().address_country == "US"
+
+    inactive = AccountFactory(identifier="initech-usd-01", status="INACTIVE")
+    with pytest.raises(PlacementValidationError, match="only accepts orders on ACTIVE"):
+        new_order(inactive)
+
+
+# --- place_order ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_happy_path_places_and_writes_back_everything(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+
+    result = place_order(order_id=order.pk)
+
+    assert result.outcome == Outcome.PLACED and result.reference_order_id == "RA260101-1-11"
+    assert (tango.posts, tango.lookups) == (1, 0)  # first attempt: no lookup needed
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACED
+    assert order.reference_order_id == "RA260101-1-11" and order.tango_status == "COMPLETE"
+    assert order.amount_charged_total == Decimal("26.00")
+    assert order.amount_charged_fee == Decimal("0.50")
+    assert order.tango_created_at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert order.placement_attempts == 1 and order.placing_since is None
+    line_item = order.line_items.get()
+    assert line_item.reference_line_item_id == "RA260101-1-11-1"
+    assert line_item.status == "COMPLETE" and line_item.denomination_value == Decimal("25.00")
+    kinds = list(order.events.order_by("id").values_list("kind", "new_status"))
+    assert kinds == [
+        ("created", "queued"),
+        ("placement_attempt", "placing"),
+        ("state_changed", "placed"),
+        ("status_changed", "COMPLETE"),
+    ]
+    sent = tango.orders[("acme-usd-01", order.external_ref_id)]
+    assert sent.recipient.email == "jane@example.com" and sent.recipient.first_name == "Jane"
+
+
+@pytest.mark.django_db
+def test_a_200_for_a_known_external_ref_is_success(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.create_order(
+        customer_identifier="acme-main",
+        account_identifier="acme-usd-01",
+        utid="U100001",
+        amount=order.amount,
+        delivery_method="EMAIL",
+        external_ref_id=order.external_ref_id,
+    )  # e.g. placed by a process that died before writing back
+
+    result = place_order(order_id=order.pk)
+
+    assert result.outcome == Outcome.ADOPTED
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACED and order.reference_order_id == "RA260101-1-11"
+    assert len(tango.orders) == 1
+
+
+@pytest.mark.django_db
+def test_retry_after_a_lost_response_adopts_instead_of_creating(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.lose_next_answer = True
+
+    with pytest.raises(TangoUnavailable):
+        place_order(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED and order.reference_order_id is None
+
+    result = place_order(order_id=order.pk)
+
+    assert result.outcome == Outcome.ADOPTED
+    assert (tango.posts, tango.lookups) == (1, 1)  # looked up, did not POST again
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACED and order.placement_attempts == 2
+    assert order.reference_order_id == "RA260101-1-11"
+
+
+@pytest.mark.django_db
+def test_retry_creates_when_the_lookup_finds_nothing(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [TangoUnavailable("503", status_code=503)]
+    with pytest.raises(TangoUnavailable):
+        place_order(order_id=order.pk)
+
+    assert place_order(order_id=order.pk).outcome == Outcome.PLACED
+    assert (tango.posts, tango.lookups, len(tango.orders)) == (2, 1, 1)
+
+
+@pytest.mark.django_db
+def test_unavailable_puts_the_order_back_and_the_task_retries_with_backoff(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [TangoUnavailable("rate limited", status_code=429, retry_after=7)]
+
+    with (
+        mock.patch.object(
+            placement_tasks.place_order_task, "retry", side_effect=Retry("later")
+        ) as retry,
+        pytest.raises(Retry),
+    ):
+        placement_tasks.place_order_task(order.pk)
+
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED and order.placing_since is None
+    assert order.events.filter(new_status="queued", kind="state_changed").exists()
+    (kwargs,) = [call.kwargs for call in retry.call_args_list]
+    assert isinstance(kwargs["exc"], TangoUnavailable)
+    assert 7 <= kwargs["countdown"] <= 300  # honours retry_after
+
+
+@pytest.mark.django_db
+def test_auth_error_requeues_and_retries(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [TangoAuthError("bad key", status_code=401)]
+    with (
+        mock.patch.object(placement_tasks.place_order_task, "retry", side_effect=Retry()),
+        pytest.raises(Retry),
+    ):
+        placement_tasks.place_order_task(order.pk)
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED
+
+
+@pytest.mark.django_db
+def test_rejection_is_final_with_tangos_message(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [TangoRejected("The utid is not active", status_code=422, i18n_key="422.030")]
+
+    with mock.patch.object(placement_tasks.place_order_task, "retry") as retry:
+        assert placement_tasks.place_order_task(order.pk) == "failed"
+    retry.assert_not_called()
+
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACEMENT_FAILED
+    assert order.placement_error_key == "422.030"
+    assert "The utid is not active" in order.placement_error
+    event = order.events.get(kind=OrderEvent.Kind.PLACEMENT_FAILED)
+    assert "The utid is not active" in event.message
+    # A duplicate delivery of the task does nothing.
+    assert place_order(order_id=order.pk).outcome == Outcome.NOT_CLAIMED
+    assert tango.posts == 1
+
+
+@pytest.mark.django_db
+def test_insufficient_funds_holds_then_release_requeues_after_commit(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [
+        TangoInsufficientFunds("Insufficient funds", status_code=402, i18n_key="402.001")
+    ]
+
+    assert place_order(order_id=order.pk).outcome == Outcome.HELD
+    order.refresh_from_db()
+    assert order.state == PlacementState.HELD
+    assert order.hold_reason == HoldReason.INSUFFICIENT_FUNDS
+    assert order.hold_note == "Insufficient funds"
+    assert len(tango.orders) == 0  # nothing charged
+
+    manager = UserFactory(role="Manager")
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert release_order(order_id=order.pk, acting_user=manager, note="funded") is True
+        assert enqueued == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert enqueued == [order.pk]
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED and order.hold_reason == ""
+    audit = AuditEntry.objects.get(action="order.release")
+    assert audit.actor == manager and audit.before == {"state": "held"} and audit.reason == "funded"
+
+    # Releasing again (double click) neither fails nor enqueues twice.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert release_order(order_id=order.pk, acting_user=manager) is False
+    assert callbacks == [] and enqueued == [order.pk]
+
+    assert place_order(order_id=order.pk).outcome == Outcome.PLACED
+    assert len(tango.orders) == 1
+
+
+@pytest.mark.django_db
+def test_retrying_a_failed_order_keeps_its_external_ref(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [TangoRejected("Item requires approval", status_code=428)]
+    place_order(order_id=order.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert release_order(order_id=order.pk, acting_user=UserFactory()) is True
+    assert enqueued == [order.pk]
+    assert place_order(order_id=order.pk).outcome == Outcome.PLACED
+    order.refresh_from_db()
+    assert order.placement_error == "" and order.state == PlacementState.PLACED
+    assert list(tango.orders) == [("acme-usd-01", order.external_ref_id)]
+
+
+@pytest.mark.django_db
+def test_hold_stops_a_queued_order_and_refuses_once_placing(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    manager = UserFactory(role="Manager")
+    assert hold_order(
+        order_id=order.pk, acting_user=manager, reason=HoldReason.STAFF, note="check PO"
+    )
+    assert not hold_order(
+        order_id=order.pk, acting_user=manager, reason=HoldReason.STAFF, note="again"
+    )
+    order.refresh_from_db()
+    assert (order.state, order.hold_reason, order.hold_note) == ("held", "staff", "check PO")
+    assert AuditEntry.objects.filter(action="order.hold", actor=manager).count() == 1
+    # The message already in the queue finds the order held and does nothing.
+    assert place_order(order_id=order.pk).outcome == Outcome.NOT_CLAIMED
+    assert tango.posts == 0
+
+    placed = OrderFactory(placed=True)
+    with pytest.raises(PlacementValidationError, match="only orders not yet sent"):
+        hold_order(order_id=placed.pk, acting_user=manager, reason=HoldReason.STAFF, note="x")
+
+
+@pytest.mark.django_db
+def test_unexpected_error_gives_the_order_back(
+    account, catalog, tango, enqueued, django_capture_on_commit_callbacks
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    tango.fail_next = [KeyError("bug")]
+    with pytest.raises(KeyError):
+        place_order(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.state == PlacementState.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_during_the_http_call(account, catalog, tango, enqueued):
+    order = new_order(account)
+    seen: list[bool] = []
+    tango.on_post = lambda fields: seen.append(connection.in_atomic_block)
+    assert place_order(order_id=order.pk).outcome == Outcome.PLACED
+    assert seen == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_claim_once(account, catalog, tango, enqueued):
+    order = new_order(account)
+    workers = 4
+    barrier = threading.Barrier(workers)
+    outcomes: list[Outcome] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(place_order(order_id=order.pk).outcome)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(outcomes) == sorted([Outcome.PLACED] + [Outcome.NOT_CLAIMED] * (workers - 1))
+    assert tango.posts == 1
+    assert Order.objects.get(pk=order.pk).placement_attempts == 1
+
+
+# --- the task and the sweeper ---------------------------------------------------------------
+
+
+def test_task_options_and_names():
+    task = placement_tasks.place_order_task
+    assert task.name == "orders.tasks.placement.place_order_task"
+    assert task.acks_late is True and task.reject_on_worker_lost is True
+    assert task.max_retries == 10
+    sweeper = placement_tasks.sweep_stuck_placements
+    assert sweeper.name == "orders.tasks.placement.sweep_stuck_placements"
+
+
+def test_retry_countdown_is_jittered_exponential_capped_and_below_visibility(settings):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    rng = random.Random(7)
+    for retries in range(12):
+        ceiling = min(300, 2 * 2**retries)
+        samples = [placement_tasks.retry_countdown(retries, rng=rng) for _ in range(200)]
+        assert all(0 <= s <= ceiling for s in samples)
+        assert max(samples) > ceiling * 0.8  # full jitter spreads over the whole range
+    assert placement_tasks.retry_countdown(0, retry_after=30, rng=rng) >= 30
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}
+    assert max(placement_tasks.retry_countdown(20, rng=rng) for _ in range(200)) <= 60
+    assert placement_tasks.retry_countdown(0, retry_after=900, rng=rng) <= 60
+
+
+def _queued_at(order, moment, **fields):
+    Order.objects.filter(pk=order.pk).update(updated_at=moment, **fields)
+
+
+def _claim_seen_at(moment):
+    """A placement attempt somewhere at `moment`: the queue is moving."""
+    record_event(
+        order=OrderFactory(placed=True),
+        kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
+        source="worker",
+        occurred_at=moment,
+    )
+
+
+def sweep(now, django_capture_on_commit_callbacks, **kwargs):
+    kwargs.setdefault("queued_stale_after", timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        return sweep_stuck_placements(now=now, **kwargs)
+
+
+@pytest.mark.django_db
+def test_sweeper_requeues_placing_orders_whose_worker_died(
+    account, catalog, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    dead = OrderFactory(state=PlacementState.PLACING, placing_since=now - timedelta(minutes=10))
+    busy = OrderFactory(state=PlacementState.PLACING, placing_since=now - timedelta(seconds=20))
+    _claim_seen_at(now)
+
+    result = sweep(
+        now, django_capture_on_commit_callbacks, placing_stale_after=timedelta(minutes=5)
+    )
+
+    assert (result.requeued_placing, result.reenqueued_queued) == (1, 0)
+    assert enqueued == [dead.pk]
+    states = dict(Order.objects.values_list("pk", "state"))
+    assert states[dead.pk] == "queued" and states[busy.pk] == "placing"
+    assert Order.objects.get(pk=dead.pk).placing_since is None
+
+
+@pytest.mark.django_db
+def test_sweeper_leaves_a_draining_backlog_alone(
+    account, catalog, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    backlog = OrderFactory.create_batch(50)
+    for order in backlog:  # queued 15 minutes ago, still waiting their turn at 1/s
+        _queued_at(order, now - timedelta(minutes=15), created_at=now - timedelta(minutes=15))
+    _claim_seen_at(now - timedelta(seconds=5))
+    older = OrderFactory(placed=True)  # created before them: being first is expected
+    Order.objects.filter(pk=older.pk).update(
+        created_at=now - timedelta(minutes=16), placed_at=now - timedelta(minutes=14)
+    )
+
+    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 0
+    assert enqueued == []
+
+
+@pytest.mark.django_db
+def test_sweeper_redrives_an_order_overtaken_by_a_younger_one(
+    account, catalog, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    _claim_seen_at(now - timedelta(seconds=5))
+    lost = OrderFactory()  # its message died with a worker
+    _queued_at(lost, now - timedelta(minutes=20))
+    younger = OrderFactory(placed=True)
+    Order.objects.filter(pk=younger.pk).update(
+        created_at=now - timedelta(minutes=19), placed_at=now - timedelta(minutes=15)
+    )
+    behind = OrderFactory()  # enqueued after `younger` was created: not overtaken
+    _queued_at(behind, now - timedelta(minutes=18))
+
+    result = sweep(now, django_capture_on_commit_callbacks)
+
+    assert result.reenqueued_queued == 1 and enqueued == [lost.pk]
+    # Touched: the next sweep a minute later leaves it alone.
+    enqueued.clear()
+    sweep(now + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    assert enqueued == []
+
+
+@pytest.mark.django_db
+def test_sweeper_redrives_everything_old_when_nothing_is_being_claimed(
+    account, catalog, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    _claim_seen_at(now - timedelta(minutes=30))
+    old, fresh = OrderFactory(), OrderFactory()
+    _queued_at(old, now - timedelta(minutes=11))
+
+    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 1
+    assert enqueued == [old.pk] and fresh.pk not in enqueued
+
+
+@pytest.mark.django_db
+def test_sweeper_redrives_a_retry_whose_countdown_message_was_lost(
+    account, catalog, enqueued, django_capture_on_commit_callbacks, settings
+):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}  # countdown <= 300 s
+    now = timezone.now()
+    _claim_seen_at(now - timedelta(seconds=5))
+    lost = OrderFactory(placement_attempts=1)
+    waiting = OrderFactory(placement_attempts=1)
+    _queued_at(lost, now - timedelta(minutes=16))  # > 10 min + 5 min of countdown
+    _queued_at(waiting, now - timedelta(minutes=14))
+
+    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 1
+    assert enqueued == [lost.pk]
+
+
+# --- through the real client over HTTP (responses) ------------------------------------------
+
+
+def _order_json(external_ref_id: str, status: str = "COMPLETE") -> dict:
+    return {
+        "referenceOrderID": "RA260506-1401-64",
+        "referenceLineItemID": "RA260506-1401-64-1",
+        "externalRefID": external_ref_id,
+        "customerIdentifier": "acme-main",
+        "accountIdentifier": "acme-usd-01",
+        "amountCharged": {"value": 25.0, "currencyCode": "USD", "fee": 0.0, "total": 25.0},
+        "denomination": {"value": 25.0, "currencyCode": "USD"},
+        "utid": "U100001",
+        "rewardName": "Reward Link",
+        "deliveryMethod": "EMAIL",
+        "status": status,
+        "createdAt": "2026-05-06T20:08:59.624Z",
+    }
+
+
+@pytest.fixture
+def http_tango(monkeypatch, settings):
+    settings.TANGO_ORDER_RATE = 0
+    client = TangoClient(base_url=BASE_URL, platform_name="p", platform_key="k")
+    monkeypatch.setattr(placement, "get_client", lambda: client)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "outcome"), [(201, Outcome.PLACED), (200, Outcome.ADOPTED)])
+def test_http_201_and_200_both_place_the_order(
+    account, catalog, enqueued, django_capture_on_commit_callbacks, http_tango, status, outcome
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    http_tango.post(f"{BASE_URL}/orders", json=_order_json(order.external_ref_id), status=status)
+
+    assert place_order(order_id=order.pk).outcome == outcome
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACED and order.reference_order_id == "RA260506-1401-64"
+    (call,) = http_tango.calls
+    body = call.request.body
+    assert f'"externalRefID": "{order.external_ref_id}"' in body
+    assert '"accountIdentifier": "acme-usd-01"' in body
+
+
+@pytest.mark.django_db
+def test_http_lost_response_then_lookup_adopts_with_one_post(
+    account, catalog, enqueued, django_capture_on_commit_callbacks, http_tango
+):
+    order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
+    post = http_tango.post(f"{BASE_URL}/orders", status=503, json={"message": "unavailable"})
+    with pytest.raises(TangoUnavailable):
+        place_order(order_id=order.pk)
+    lookup = http_tango.get(
+        f"{BASE_URL}/orders",
+        json={
+            "page": {"number": 0, "elementsPerBlock": 100, "resultCount": 1, "totalCount": 1},
+            "orders": [_order_json(order.external_ref_id, status="PENDING")],
+        },
+    )
+
+    assert place_order(order_id=order.pk).outcome == Outcome.ADOPTED
+    assert post.call_count == 1 and lookup.call_count == 1
+    assert f"externalRefID={order.external_ref_id}" in lookup.calls[0].request.url
+    order.refresh_from_db()
+    assert order.tango_status == "PENDING" and order.state == PlacementState.PLACED
