@@ -3,14 +3,19 @@
 The console (orders/views/) is where staff work; the admin is for looking things up and fixing
 reference data. Orders and line items are read-only here on purpose: every change to them must
 go through a service so it reaches the timeline, the audit log and Tango's rules.
+
+The admin must not be a way around the console's masking: recipient data is masked for users
+without orders.view_recipient (and searching by it is not offered to them), timeline details
+are shown masked, and raw webhook bodies are for superusers only.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from orders.models import (
     Account,
@@ -24,6 +29,29 @@ from orders.models import (
     SavedView,
     WebhookEvent,
 )
+from orders.services.staff_actions import unmask_recipient
+from orders.templatetags.console import mask_details, recipient_display
+from orders.views.access import client_ip
+
+VIEW_RECIPIENT = "orders.view_recipient"
+RECIPIENT_FIELDS = (
+    "recipient_first_name",
+    "recipient_last_name",
+    "recipient_email",
+    "recipient_mobile",
+    "address_company",
+    "address_street1",
+    "address_street2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "address_country",
+)
+RECIPIENT_SEARCH_FIELDS = ("line_items__recipient_email", "line_items__recipient_mobile")
+
+
+def may_see_recipient(request: HttpRequest) -> bool:
+    return request.user.has_perm(VIEW_RECIPIENT)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -105,6 +133,14 @@ class OrderAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     inlines = [LineItemInline, OrderEventInline]
 
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # "Does any order go to jane@example.com?" is itself contact data: a role that may not
+        # see it must not be able to confirm it by searching.
+        fields = list(super().get_search_fields(request))
+        if may_see_recipient(request):
+            return fields
+        return [field for field in fields if field not in RECIPIENT_SEARCH_FIELDS]
+
 
 @admin.register(LineItem)
 class LineItemAdmin(ReadOnlyAdmin):
@@ -121,13 +157,48 @@ class LineItemAdmin(ReadOnlyAdmin):
     search_fields = ["reference_line_item_id", "order__reference_order_id", "utid"]
     list_select_related = ["order"]
     show_full_result_count = False
-    exclude = [
-        "recipient_email",
-        "recipient_mobile",
-        "address_street1",
-        "address_street2",
-        "address_postal_code",
-    ]  # contact data: unmasked only in the console, where it is audited
+    # Shown instead of the recipient fields to users without view_recipient.
+    masked_fields = ("masked_recipient", "masked_email", "masked_mobile", "masked_address")
+    readonly_fields = masked_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        hidden = {*RECIPIENT_FIELDS, *self.masked_fields}
+        fields = [field for field in super().get_fields(request, obj) if field not in hidden]
+        shown = RECIPIENT_FIELDS if may_see_recipient(request) else self.masked_fields
+        return [*fields, *shown]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Unmasked contact data is audited here as in the console's "Show contact data".
+        line_item = self.get_object(request, object_id)
+        if line_item is not None and request.method == "GET" and may_see_recipient(request):
+            unmask_recipient(
+                order_id=line_item.order_id,
+                acting_user=request.user,
+                ip_address=client_ip(request),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="recipient")
+    def masked_recipient(self, obj: LineItem) -> str:
+        return recipient_display(obj).name
+
+    @admin.display(description="email")
+    def masked_email(self, obj: LineItem) -> str:
+        return recipient_display(obj).email
+
+    @admin.display(description="mobile")
+    def masked_mobile(self, obj: LineItem) -> str:
+        return recipient_display(obj).mobile
+
+    @admin.display(description="address (country only)")
+    def masked_address(self, obj: LineItem) -> str:
+        return recipient_display(obj).address
 
 
 @admin.register(OrderEvent)
@@ -137,6 +208,14 @@ class OrderEventAdmin(ReadOnlyAdmin):
     search_fields = ["order__reference_order_id", "order__external_ref_id"]
     list_select_related = ["order", "actor"]
     show_full_result_count = False
+    # `details` of a resend request holds the corrected email/mobile unmasked (the task reads
+    # it from there), so only a masked rendering is shown, to every role.
+    exclude = ["details"]
+    readonly_fields = ["masked_details"]
+
+    @admin.display(description="details (contact data masked)")
+    def masked_details(self, obj: OrderEvent) -> str:
+        return json.dumps(mask_details(obj.details), indent=2, sort_keys=True, default=str)
 
 
 @admin.register(WebhookEvent)
@@ -144,6 +223,15 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "event_type", "event_id", "processed_at"]
     list_filter = ["event_type", "category"]
     search_fields = ["event_id"]
+    raw_fields = ("body", "payload")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The raw body and payload may carry recipients' personal data: superusers only (for
+        # debugging a delivery); everyone else sees the envelope and the processing outcome.
+        fields = list(super().get_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return [field for field in fields if field not in self.raw_fields]
 
 
 @admin.register(Customer)

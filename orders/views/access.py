@@ -2,7 +2,7 @@
 
 Every view states its permission here, in the view (a fragment rendered on its own skips any
 template guard). Anonymous users go to the login page (HTMX requests are told to redirect the
-whole page); users without the permission get the 403 page.
+whole page); users who are not active staff, or lack the permission, get the 403 page.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from orders.roles import ROLE_PERMISSIONS
 
 View = Callable[..., HttpResponse]
+NOT_STAFF_TEXT = "The console is for active staff accounts only."
 
 
 def staff_view(*perms: str) -> Callable[[View], View]:
-    """Require a logged-in user holding all of `perms`."""
+    """Require a logged-in, active staff user holding all of `perms`."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -38,6 +39,10 @@ def staff_view(*perms: str) -> Callable[[View], View]:
                     login = resolve_url(settings.LOGIN_URL)
                     return HttpResponseClientRedirect(f"{login}?{urlencode({'next': page})}")
                 return redirect_to_login(request.get_full_path())
+            if not (request.user.is_active and request.user.is_staff):
+                # A role group alone is not enough: the console is for staff accounts, so
+                # clearing is_staff locks a person out whatever groups they are still in.
+                raise PermissionDenied(NOT_STAFF_TEXT)
             if not request.user.has_perms(perms):
                 raise PermissionDenied(needed_role_text(*perms))
             return view(request, *args, **kwargs)

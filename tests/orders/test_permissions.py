@@ -1,5 +1,8 @@
 """Permission sweep: every console URL, as anonymous and as each role, and CSRF on every POST.
 
+Every role here is a staff account (conftest's make_user); a role group without is_staff gets
+the 403 page everywhere.
+
 The table below is checked against the URLconf, so a new URL without a row fails this test.
 """
 
@@ -142,6 +145,36 @@ def test_a_user_without_a_role_gets_403_everywhere(client, world, make_user):
     for route in ROUTES:
         response = getattr(client, route.method)(url_for(route, world), route.data)
         assert response.status_code == 403, route.name
+
+
+@pytest.mark.parametrize("role", ["Manager", "Admin"])
+def test_a_non_staff_user_gets_403_everywhere_whatever_their_groups(client, world, make_user, role):
+    user = make_user(role)
+    user.is_staff = False  # e.g. someone who left support but is still in the group
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    for route in ROUTES:
+        response = getattr(client, route.method)(url_for(route, world), route.data)
+        assert response.status_code == 403, route.name
+        assert b"for active staff accounts only" in response.content, route.name
+    assert client.get(reverse("orders:list"), headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_an_inactive_staff_user_is_refused_even_with_a_live_session(rf, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    from orders.views.access import staff_view
+
+    @staff_view("orders.view_order")
+    def view(request):  # pragma: no cover - must not be reached
+        raise AssertionError("an inactive user got through")
+
+    user = make_user("Manager")
+    user.is_active = False  # e.g. a custom auth backend that still returns the user
+    request = rf.get("/")
+    request.user = user
+    with pytest.raises(PermissionDenied, match="active staff"):
+        view(request)
 
 
 def test_htmx_requests_from_anonymous_users_redirect_the_whole_page(client, world):

@@ -84,7 +84,7 @@ def test_contact_data_is_masked_until_unmasked_and_unmasking_is_audited(client, 
         line_item__recipient_mobile="+15551231234",
     )
     page = client.get(detail(order)).content.decode()
-    assert "j***@example.com" in page and "+1 *** *** 1234" in page
+    assert "j***@example.com" in page and "***34" in page
     assert "jane.doe@example.com" not in page and "+15551231234" not in page
 
     shown = client.post(reverse("orders:unmask", args=[order.pk]))
