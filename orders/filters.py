@@ -170,6 +170,10 @@ class OrderFilter(django_filters.FilterSet):
         if not text:
             return queryset
         if "@" in text:
+            if self.request is not None and not self.request.user.has_perm("orders.view_recipient"):
+                # Without access to contact data an email search would confirm whether someone
+                # is a recipient; such roles search by reference or name instead.
+                return queryset.none()
             lowered = text.lower()
             emails = (
                 LineItem.objects.annotate(email_lower=Lower("recipient_email")).filter(

@@ -138,6 +138,16 @@ def test_searching_by_name_still_finds_the_order_but_shows_it_masked(client, mak
         assert "Riley C." in rows and leaked(rows) == []
 
 
+@pytest.mark.parametrize(("role", "found"), [("Support", True), ("Finance", False)])
+def test_only_roles_that_see_contact_data_can_search_by_email(client, make_user, role, found):
+    login(client, make_user, role)
+    wanted = OrderFactory(**RILEY)
+    OrderFactory()  # Jane Doe
+    email = wanted.line_items.get().recipient_email
+    html = client.get("/", {"q": email.upper()}, headers={"HX-Request": "true"}).content.decode()
+    assert row_ids(html) == ([str(wanted.pk)] if found else [])
+
+
 def test_the_detail_page_is_masked_until_unmasked_and_then_shows_everything(client, make_user):
     user = login(client, make_user, "Support")
     order = OrderFactory(**RILEY)
