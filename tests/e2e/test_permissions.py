@@ -3,6 +3,8 @@ anyway with a valid session and CSRF token."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from orders.models import LineItem, OrderEvent
@@ -24,21 +26,16 @@ def test_finance_cannot_resend_in_the_page_or_by_direct_post(page: Page, login, 
 
     login("finance")
     page.get_by_role("searchbox", name="Search").fill(order.reference_order_id)
-    expect(page.get_by_text("of 1 orders")).to_be_visible()
+    expect(page.get_by_text("of 1 order")).to_be_visible()
     page.get_by_role("link", name=order.reference_order_id).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {order.reference_order_id}")
     article = page.get_by_role("article").filter(
         has=page.get_by_role("heading", name=f"#{line_item.line_number}")
     )
     expect(article).to_have_count(1)
-    # No resend form anywhere: only a disabled button that says who may resend.
-    expect(page.get_by_role("button", name="Resend…")).to_have_count(0)
-    expect(page.get_by_role("button", name="Resend all…")).to_have_count(0)
+    # No resend control at all for a role that may never resend.
+    expect(page.get_by_role("button", name=re.compile(r"^Resend"))).to_have_count(0)
     expect(page.get_by_role("button", name="Confirm resend")).to_have_count(0)
-    expect(page.get_by_role("radio", name="Corrected email")).to_have_count(0)
-    resend = article.get_by_role("button", name="Resend", exact=True)
-    expect(resend).to_be_disabled()
-    expect(resend).to_have_accessible_description("Needs the Support role.")
 
     # A hand-made POST with the session cookie and a valid CSRF token is still refused.
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
