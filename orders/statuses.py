@@ -281,13 +281,16 @@ PLACEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     _P.DRAFT: frozenset({_P.AWAITING_APPROVAL, _P.QUEUED, _P.HELD, _P.WITHDRAWN}),
     _P.AWAITING_APPROVAL: frozenset({_P.QUEUED, _P.REJECTED, _P.HELD, _P.WITHDRAWN}),
     _P.REJECTED: frozenset(),
-    _P.HELD: frozenset({_P.QUEUED, _P.WITHDRAWN}),
+    # -> PLACED: adopted: Tango has the order (the sync found our externalRefID there after
+    # a POST whose answer was lost, or a 409.024 "already exists" taken as a rejection).
+    _P.HELD: frozenset({_P.QUEUED, _P.WITHDRAWN, _P.PLACED}),
     # QUEUED -> PLACED happens when a retry finds the order already at Tango.
     _P.QUEUED: frozenset({_P.PLACING, _P.HELD, _P.PLACED, _P.PLACEMENT_FAILED}),
     # PLACING -> QUEUED: a retryable Tango error or a sweeper re-drive; -> HELD: Tango's 402.
     _P.PLACING: frozenset({_P.PLACED, _P.PLACEMENT_FAILED, _P.HELD, _P.QUEUED}),
     _P.PLACED: frozenset(),
-    _P.PLACEMENT_FAILED: frozenset({_P.QUEUED, _P.WITHDRAWN}),
+    # -> PLACED: adopted: Tango has the order (see HELD).
+    _P.PLACEMENT_FAILED: frozenset({_P.QUEUED, _P.WITHDRAWN, _P.PLACED}),
     _P.WITHDRAWN: frozenset(),
 }
 UNPLACED_STATES = frozenset({_P.DRAFT, _P.AWAITING_APPROVAL, _P.HELD, _P.QUEUED})

@@ -2,9 +2,10 @@
 
 GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (TANGO_API.md §7.7) carries the
 order status (COMPLETE / PARTIAL / FAILED, or a pending status while lines are processing) and
-each line's status; lines are matched by their externalRefLineItemID. Only changed rows are
-written (bulk UPDATE), each status change with a timeline row. Called after placement, by the
-AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
+each line's status; lines are matched by their externalRefLineItemID. Only changed fields are
+written (conditional bulk UPDATE, see sync_changes.bulk_write), each status change with a
+timeline row, and no status moves backwards (sync_changes.stale_*_read). Called after
+placement, by the AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from orders.models import LineItem, Order, OrderEvent
 from orders.services.sync_changes import (
     Changes,
     bulk_write,
-    line_item_event,
+    line_item_events,
+    log_stale,
     quantize,
+    stale_line_item_read,
+    stale_order_read,
     status_event,
 )
 from orders.statuses import EventSource, LineItemStatus, OrderStatus
@@ -58,10 +62,12 @@ def apply_async_detail(
     now = timezone.now()
     lines = {line.external_ref_line_item_id: line for line in order.line_items.all()}
     changed_lines: list[Changes] = []
-    events: list[OrderEvent] = []
     for tango in detail.line_items:
         line = lines.get(tango.external_ref_line_item_id or "")
         if line is None:
+            continue
+        if stale_line_item_read(line.status, tango.line_item_status):
+            log_stale("line item", line.pk, line.status, tango.line_item_status)
             continue
         changes = Changes(line)
         if line.reference_line_item_id is None and tango.reference_line_item_id:
@@ -74,39 +80,33 @@ def apply_async_detail(
             changes.set("errors", [{"code": e.code, "message": e.message} for e in tango.errors])
         if changes:
             changed_lines.append(changes)
-            event = line_item_event(
-                line_item=line,
-                changes=changes,
-                source=source,
-                occurred_at=now,
-                acting_user=acting_user,
-                note=note,
-            )
-            if event is not None:
-                events.append(event)
     order_changes = Changes(order)
     if order.reference_order_id is None and detail.reference_order_id:
         order_changes.set("reference_order_id", detail.reference_order_id)
     status = detail.order_status or _derived_status(lines.values())
-    order_changes.set_str("tango_status", status)
-    if "tango_status" in order_changes.fields:
-        events.append(
-            status_event(
-                order=order,
-                old=order_changes.old("tango_status"),
-                new=order.tango_status,
-                source=source,
-                occurred_at=now,
-                acting_user=acting_user,
-            )
-        )
+    if stale_order_read(order.tango_status, status):
+        log_stale("order", order.pk, order.tango_status, status)
+    else:
+        order_changes.set_str("tango_status", status)
     with transaction.atomic():
+        # Order before its lines: the same lock order as the order sync (no deadlock).
+        bulk_write(Order, [order_changes], extra={"last_synced_at": now, "updated_at": now})
         bulk_write(LineItem, changed_lines, extra={"updated_at": now})
-        bulk_write(
-            Order,
-            [order_changes] if order_changes else [],
-            extra={"last_synced_at": now, "updated_at": now},
+        # After the writes: only what was really written gets a timeline row.
+        events = line_item_events(
+            changed_lines, source=source, occurred_at=now, acting_user=acting_user, note=note
         )
+        if "tango_status" in order_changes.fields:
+            events.append(
+                status_event(
+                    order=order,
+                    old=order_changes.old("tango_status"),
+                    new=order.tango_status,
+                    source=source,
+                    occurred_at=now,
+                    acting_user=acting_user,
+                )
+            )
         OrderEvent.objects.bulk_create(events)
 
 

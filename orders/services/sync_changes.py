@@ -4,6 +4,11 @@ A sync pass compares Tango's values with the local row in Python and writes only
 differ, so a pass over unchanged data performs no writes at all. Every value is first brought
 to the shape the column stores (money quantized to cents, strings fitted to the column length,
 None to "") so that the comparison is exact and a pass is never "dirty" by representation alone.
+
+Several writers touch the same rows (the open and recent passes, "Refresh from Tango", webhooks,
+the bulk mirror), and a Tango read may be older than the local row by the time it is applied.
+Two rules keep that safe: a read never moves a status backwards (`stale_*_read` below), and
+`bulk_write` writes a field only if it still holds the value the diff was made against.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast
 
 from orders.models import LineItem, Order, OrderEvent
-from orders.statuses import EventSource
+from orders.statuses import FINAL_ORDER_STATUSES, EventSource, LineItemStatus
 from orders.tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -37,6 +44,7 @@ class SyncReport:
     events: int = 0
     skipped: int = 0
     windows: int = 0
+    adopted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -175,26 +183,159 @@ def line_item_event(
     )
 
 
-def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict[str, Any]) -> int:
-    """One bulk UPDATE for every changed row (plus `extra` fields such as last_synced_at).
+def line_item_events(
+    changed: list[Changes],
+    *,
+    source: str,
+    occurred_at: Any,
+    acting_user: Any = None,
+    note: str = "",
+) -> list[OrderEvent]:
+    """`line_item_changed` rows for what `bulk_write` really wrote (call it after the write)."""
+    events = (
+        line_item_event(
+            line_item=changes.obj,
+            changes=changes,
+            source=source,
+            occurred_at=occurred_at,
+            acting_user=acting_user,
+            note=note,
+        )
+        for changes in changed
+        if changes
+    )
+    return [event for event in events if event is not None]
 
-    The UPDATE covers the union of changed fields; rows that did not change a given field
-    write back the value just read, which is the value Tango also reported.
+
+def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict[str, Any]) -> int:
+    """Write each row's changed fields, and only if they still hold the value the diff read.
+
+    In one short transaction: lock just the changed rows (in pk order, so two passes cannot
+    deadlock), drop every field another writer changed since the diff read it (theirs is at
+    least as new; the next pass reads Tango again), then one UPDATE per batch that sets, per
+    row, only its own changed fields plus `extra` (e.g. last_synced_at). A row left with no
+    change is not written at all. Dropped fields are removed from the `Changes` (and the
+    object gets the stored value back), so callers build timeline rows after this call, from
+    what was really written. Returns how many rows were written. Never call it across HTTP.
     """
-    if not changed:
+    rows = [change for change in changed if change and change.obj.pk is not None]
+    if not rows:
         return 0
-    fields: set[str] = set(extra)
-    for change in changed:
-        fields.update(change.fields)
+    written = 0
+    with transaction.atomic():
+        for batch in _batches(rows):
+            written += _write_batch(model, batch, extra)
+    return written
+
+
+def _batches(rows: list[Changes]) -> list[list[Changes]]:
+    # Per row and changed field the UPDATE binds WHEN pk=%s THEN %s, plus the pk in IN (...).
+    names = {name for change in rows for name in change.fields}
+    params_per_row = ["pk"] * (2 * len(names) + 1)
+    size = connection.ops.bulk_batch_size(params_per_row, rows) or len(rows)
+    rows = sorted(rows, key=lambda change: change.obj.pk)
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[str, Any]) -> int:
+    names = sorted({name for change in batch for name in change.fields})
+    attnames = {name: model._meta.get_field(name).attname for name in names}
+    current = {
+        row[0]: dict(zip(names, row[1:], strict=True))
+        for row in model.objects.select_for_update()
+        .filter(pk__in=[change.obj.pk for change in batch])
+        .order_by("pk")
+        .values_list("pk", *[attnames[name] for name in names])
+    }
+    survivors: list[Changes] = []
+    for change in batch:
+        stored = current.get(change.obj.pk)
+        if stored is None:  # deleted meanwhile
+            change.fields.clear()
+            continue
+        for name in list(change.fields):
+            if stored[name] != change.fields[name][0]:
+                logger.info(
+                    "sync: %s %s.%s changed meanwhile; left to the next pass",
+                    model.__name__,
+                    change.obj.pk,
+                    name,
+                )
+                del change.fields[name]
+                setattr(change.obj, name, stored[name])
+        if change:
+            survivors.append(change)
+    if not survivors:
+        return 0
+    updates: dict[str, Any] = {}
+    for name in names:
+        field = model._meta.get_field(name)
+        whens = [
+            When(pk=change.obj.pk, then=Value(change.fields[name][1], output_field=field))
+            for change in survivors
+            if name in change.fields
+        ]
+        if not whens:
+            continue
+        # ELSE keeps the stored value: a row that did not change this field is not touched.
+        case: Any = Case(*whens, default=F(field.attname), output_field=field)
+        if connection.features.requires_casted_case_in_updates:
+            case = Cast(case, output_field=field)
+        updates[field.attname] = case
+    updates.update(extra)
+    for change in survivors:
         for name, value in extra.items():
             setattr(change.obj, name, value)
-    model.objects.bulk_update([c.obj for c in changed], sorted(fields), batch_size=500)
-    return len(changed)
+    model.objects.filter(pk__in=[change.obj.pk for change in survivors]).update(**updates)
+    return len(survivors)
+
+
+# Tango does not publish its status transitions. TANGO_API.md §9.8 lists what is known: an
+# order goes PENDING -> COMPLETE | FAILED, the pending-like statuses (QUEUED, PENDING_MR,
+# ON_HOLD, PENDING_KYB, PENDING_PAYMENT) lead to PENDING | COMPLETE | FAILED | CANCELLED, a line
+# item goes PENDING -> COMPLETE | FAILED, then COMPLETE -> CANCELLED (cancel, reissue) or, for a
+# physical card, -> RETURNED. Nothing leaves a final order status for an open one, or a settled
+# line item for PENDING. So a list or poll read saying so is older than what we already stored
+# (overlapping passes, a page read before a refresh, a webhook or the bulk mirror wrote) and is
+# ignored as a whole: its other fields (reward status, flags) are just as old. The cost: an
+# admin-forced move back at Tango (FAILED -> PENDING, a test hook in §9.8) is not mirrored until
+# the order settles again, which is acceptable. Final -> final (COMPLETE -> CANCELLED) applies.
+
+
+def stale_order_read(stored: str, read: str | None) -> bool:
+    """Would `read` move the order from a final status back to an open one?"""
+    return read is not None and stored in FINAL_ORDER_STATUSES and read not in FINAL_ORDER_STATUSES
+
+
+def stale_line_item_read(stored: str, read: str | None) -> bool:
+    """Would `read` move a settled line item (COMPLETE, FAILED...) back to PENDING?"""
+    return (
+        read is not None
+        and stored not in ("", LineItemStatus.PENDING)
+        and read in ("", LineItemStatus.PENDING)
+    )
+
+
+def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
+    logger.info(
+        "sync: ignored an older read of %s %s: %s -> %s (statuses never go back, "
+        "TANGO_API.md §9.8)",
+        kind,
+        ident,
+        stored,
+        read,
+    )
 
 
 def order_changes(order: Order, tango: TangoOrder) -> Changes:
-    """What GET /orders says about an order, applied to the row (tracked in `Changes`)."""
+    """What GET /orders says about an order, applied to the row (tracked in `Changes`).
+
+    Empty when the read is older than the row (`stale_order_read`).
+    """
     changes = Changes(order)
+    if stale_order_read(order.tango_status, tango.status):
+        log_stale("order", order.reference_order_id, order.tango_status, tango.status)
+        return changes
     if order.reference_order_id is None:
         changes.set("reference_order_id", tango.reference_order_id)
     changes.set_str("tango_status", tango.status)

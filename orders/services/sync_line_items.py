@@ -24,8 +24,10 @@ from orders.services.sync_changes import (
     SyncReport,
     bulk_write,
     fit,
-    line_item_event,
+    line_item_events,
+    log_stale,
     quantize,
+    stale_line_item_read,
 )
 from orders.tango.client import TangoClient, get_client
 from orders.tango.types import TangoLineItem
@@ -69,7 +71,15 @@ def sync_line_items(
 
 
 def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
+    """What GET /lineItems says about a line, tracked in `Changes`.
+
+    Empty when the read is older than the row (a settled line read as PENDING): its reward
+    status and flags are just as old (sync_changes.stale_line_item_read, TANGO_API.md §9.8).
+    """
     changes = Changes(line)
+    if stale_line_item_read(line.status, tango.status):
+        log_stale("line item", line.reference_line_item_id, line.status, tango.status)
+        return changes
     if line.reference_line_item_id is None and tango.reference_line_item_id:
         changes.set("reference_line_item_id", tango.reference_line_item_id)
     if not line.external_ref_line_item_id and tango.external_ref_line_item_id:
@@ -117,27 +127,16 @@ def apply_tango_line_items(
         more_pairs, new_lines = _match_unknown(unmatched, report=report)
         pairs += more_pairs
 
-    changed: list[Changes] = []
-    events: list[OrderEvent] = []
-    for line, tango in pairs:
-        changes = _line_changes(line, tango)
-        if changes:
-            changed.append(changes)
-            event = line_item_event(
-                line_item=line,
-                changes=changes,
-                source=source,
-                occurred_at=now,
-                acting_user=acting_user,
-                note=note,
-            )
-            if event is not None:
-                events.append(event)
+    changed = [changes for line, tango in pairs if (changes := _line_changes(line, tango))]
     with transaction.atomic():
         report.updated += bulk_write(LineItem, changed, extra={"updated_at": now})
         if new_lines:
             LineItem.objects.bulk_create(new_lines)
             report.created += len(new_lines)
+        # After the write: only what was really written gets a timeline row.
+        events = line_item_events(
+            changed, source=source, occurred_at=now, acting_user=acting_user, note=note
+        )
         if events:
             OrderEvent.objects.bulk_create(events)
             report.events += len(events)

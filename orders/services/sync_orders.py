@@ -6,6 +6,10 @@ UPDATE, one bulk INSERT of timeline rows), never a query per row. Rows are match
 referenceOrderID, or by externalRefID for our own orders whose reference is not known yet;
 orders that exist only at Tango (placed in Tango's portal, by another tool, by the demo
 seeder) are imported. The transaction per page is short and holds no lock across HTTP calls.
+
+Our own orders that Tango has but we never saw placed (a POST whose answer was lost and that
+staff then held, a retry still queued, a 409.024 "already exists" taken as a rejection) are
+adopted: moved to PLACED through the placement state machine, then updated like any other.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ from orders.services.sync_changes import (
     Changes,
     SyncReport,
     bulk_write,
-    line_item_event,
+    line_item_events,
+    log_stale,
     order_changes,
+    stale_line_item_read,
     status_event,
 )
 from orders.services.sync_import import import_orders
-from orders.statuses import PlacementState
+from orders.services.timeline import transition_state
+from orders.statuses import EventSource, PlacementState
 from orders.tango.client import TangoClient, get_client
 from orders.tango.types import TangoOrder
 
@@ -133,15 +140,27 @@ def apply_tango_orders(
         order = by_local_ref.get(ref)
         if order is None and tango.external_ref_id in by_local_ext:
             candidate = by_local_ext[tango.external_ref_id]
-            if _is_ours_to_attach(candidate, tango):
+            if candidate.reference_order_id is not None or not _same_account(candidate, tango):
+                # Another order: Tango's externalRefID is unique per account, ours globally.
+                taken_ext_ids.add(tango.external_ref_id or "")
+            elif candidate.state == PlacementState.PLACED:
+                order = candidate  # placed, reference not stored yet (e.g. async)
+            elif _adoptable(candidate):
+                if not _adopt(candidate, tango, report=report, now=now):
+                    continue
                 order = candidate
-            elif candidate.reference_order_id is None:
+            else:
                 # Placement is still deciding this order (or a retry is in flight): the placement
                 # worker and its sweeper own it until it is PLACED.
+                if candidate.state in (PlacementState.WITHDRAWN, PlacementState.REJECTED):
+                    logger.warning(
+                        "sync: order %s is %s locally but Tango has it as %s; left for staff",
+                        candidate.pk,
+                        candidate.state,
+                        ref,
+                    )
                 report.skipped += 1
                 continue
-            else:
-                taken_ext_ids.add(tango.external_ref_id or "")
         if order is None:
             to_import.append(tango)
         else:
@@ -155,13 +174,63 @@ def apply_tango_orders(
             report.events += len(events)
 
 
-def _is_ours_to_attach(order: Order, tango: TangoOrder) -> bool:
-    """A placed order of ours whose referenceOrderID we have not stored yet (e.g. async)."""
-    return (
-        order.reference_order_id is None
-        and order.state == PlacementState.PLACED
-        and (tango.account_identifier in (None, order.account.identifier))
+def _same_account(order: Order, tango: TangoOrder) -> bool:
+    return tango.account_identifier in (None, order.account.identifier)
+
+
+def _adoptable(order: Order) -> bool:
+    """Unplaced locally, yet an earlier POST may have reached Tango; nobody is placing it now.
+
+    QUEUED only after an attempt (a never-sent order cannot be at Tango, and placement adopts
+    it by itself when it sends); never PLACING: that worker is talking to Tango right now.
+    """
+    return order.state in (PlacementState.HELD, PlacementState.PLACEMENT_FAILED) or (
+        order.state == PlacementState.QUEUED and order.placement_attempts > 0
     )
+
+
+def _adopt(order: Order, tango: TangoOrder, *, report: SyncReport, now: datetime) -> bool:
+    """QUEUED / HELD / PLACEMENT_FAILED -> PLACED, claimed on the state we read.
+
+    Its own short transaction, before the page's: the claim fails (and the order is left out
+    of this page) if placement or staff moved it meanwhile. The Tango data (status, amounts,
+    line item) is written by the page update that follows, like for any placed order.
+    """
+    old_state = order.state
+    # Adoption needs Tango to say which account the order is on (the list view always does).
+    adopted = tango.account_identifier is not None and transition_state(
+        order_id=order.pk,
+        expected=old_state,
+        new=PlacementState.PLACED,
+        source=EventSource.SYNC,
+        message="Found at Tango: adopted",
+        details={
+            "reference_order_id": tango.reference_order_id,
+            "tango_status": tango.status,
+            "placement_attempts": order.placement_attempts,
+        },
+        reference_order_id=tango.reference_order_id,
+        placed_at=tango.created_at or now,
+        placing_since=None,
+        hold_reason="",
+        hold_note="",
+        placement_error_key="",
+        placement_error="",
+    )
+    if not adopted:
+        report.skipped += 1
+        return False
+    logger.warning(
+        "sync: order %s was %s locally but Tango has it as %s (%s); adopted",
+        order.pk,
+        old_state,
+        tango.reference_order_id,
+        tango.status,
+    )
+    order.state = PlacementState.PLACED
+    order.reference_order_id = tango.reference_order_id
+    report.adopted += 1
+    return True
 
 
 def _update_matched(
@@ -173,26 +242,21 @@ def _update_matched(
 ) -> list[OrderEvent]:
     if not matched:
         return []
-    events: list[OrderEvent] = []
-    changed_orders: list[Changes] = []
-    for order, tango in matched:
-        changes = order_changes(order, tango)
-        if changes:
-            changed_orders.append(changes)
-            if "tango_status" in changes.fields:
-                events.append(
-                    status_event(
-                        order=order,
-                        old=changes.old("tango_status"),
-                        new=order.tango_status,
-                        source=SYNC,
-                        occurred_at=now,
-                        acting_user=acting_user,
-                    )
-                )
-    report.updated += bulk_write(
-        Order, changed_orders, extra={"last_synced_at": now, "updated_at": now}
-    )
+    changed = [changes for order, tango in matched if (changes := order_changes(order, tango))]
+    report.updated += bulk_write(Order, changed, extra={"last_synced_at": now, "updated_at": now})
+    # After the write: only what was really written gets a timeline row.
+    events = [
+        status_event(
+            order=changes.obj,
+            old=changes.old("tango_status"),
+            new=changes.obj.tango_status,
+            source=SYNC,
+            occurred_at=now,
+            acting_user=acting_user,
+        )
+        for changes in changed
+        if "tango_status" in changes.fields
+    ]
     events += _update_single_line_items(matched, report=report, now=now, acting_user=acting_user)
     return events
 
@@ -216,7 +280,6 @@ def _update_single_line_items(
     for line in LineItem.objects.filter(order_id__in=list(single)).order_by():
         lines.setdefault(line.order_id, []).append(line)
     changed: list[Changes] = []
-    events: list[OrderEvent] = []
     for order_id, tango in single.items():
         if len(lines.get(order_id, [])) != 1:
             continue
@@ -224,43 +287,39 @@ def _update_single_line_items(
         changes = Changes(line)
         if line.reference_line_item_id is None and tango.reference_line_item_id:
             changes.set("reference_line_item_id", tango.reference_line_item_id)
-        changes.set_str("status", tango.line_item_status)
+        if stale_line_item_read(line.status, tango.line_item_status):
+            log_stale("line item", line.pk, line.status, tango.line_item_status)
+        else:
+            changes.set_str("status", tango.line_item_status)
         if changes:
             changed.append(changes)
-            event = line_item_event(
-                line_item=line,
-                changes=changes,
-                source=SYNC,
-                occurred_at=now,
-                acting_user=acting_user,
-            )
-            if event is not None:
-                events.append(event)
     bulk_write(LineItem, changed, extra={"updated_at": now})
-    return events
+    return line_item_events(changed, source=SYNC, occurred_at=now, acting_user=acting_user)
 
 
 def fetch_orders_by_reference(
     references: Sequence[str], *, client: TangoClient | None = None, report: SyncReport
 ) -> None:
-    """GET /orders/{id} for a few orders, then one bulk apply (cheaper than a window for k<10).
+    """GET /orders/{id} for a few orders (cheaper than a window for k<10).
 
-    What was fetched before a retryable failure is still applied, so progress is kept.
+    Each answer is applied as soon as it arrives: an answer kept until the others are read
+    would be older than it needs to be when written, and a retryable failure mid-way keeps
+    the progress made.
     """
     from orders.tango.errors import TangoNotFound
 
     client = client or get_client()
-    fetched: list[TangoOrder] = []
-    try:
-        for reference in references:
-            try:
-                fetched.append(client.get_order(reference))
-            except TangoNotFound:
-                logger.warning("sync: order %s not found at Tango", reference)
-                report.skipped += 1
+    for reference in references:
+        try:
+            fetched = client.get_order(reference)
+        except TangoNotFound:
+            logger.warning("sync: order %s not found at Tango", reference)
+            report.skipped += 1
+            fetched = None
+        finally:
             report.detail_calls += 1
-    finally:
-        apply_tango_orders(fetched, report=report)
+        if fetched is not None:
+            apply_tango_orders([fetched], report=report)
 
 
 __all__ = [

@@ -236,7 +236,9 @@ def _apply_line_item_status(
     key = "referenceLineItemId" if "referenceLineItemId" in data else "referenceLineItemID"
     if _newer_applied(event, key, ref):
         return "ignored: a newer event for this line item was already applied"
-    line = LineItem.objects.filter(reference_line_item_id=ref).first()
+    # Locked for the rest of this (short) transaction: the write below then cannot lose to a
+    # sync pass writing the same line, and neither can the pass's write undo this one.
+    line = LineItem.objects.select_for_update().filter(reference_line_item_id=ref).first()
     if line is None:
         # Not synced yet: the line-item sync reads the same status from GET /lineItems.
         return "ignored: line item not known locally (the line-item sync will bring it)"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 
 from audit.models import AuditEntry
 from orders.models import Account, LineItem, Order, OrderEvent
@@ -209,10 +211,31 @@ def test_task_retries_when_tango_is_unavailable(
 ) -> None:
     order = _queued_bulk_order(account, "10.00")
     fake_tango.fail_with = TangoUnavailable("down", status_code=503)
-    result = place_bulk_order_task.apply(args=[order.pk])
-    assert result.state == "FAILURE" and fake_tango.count("create_async_order") == 11
+    # Called directly (no worker, no eager mode): the retry is what the task asks Celery for.
+    with (
+        mock.patch.object(place_bulk_order_task, "retry", side_effect=Retry("later")) as retry,
+        pytest.raises(Retry),
+    ):
+        place_bulk_order_task(order.pk)
+
+    assert fake_tango.count("create_async_order") == 1
+    (kwargs,) = [call.kwargs for call in retry.call_args_list]
+    assert isinstance(kwargs["exc"], TangoUnavailable) and kwargs["countdown"] >= 0
+    assert place_bulk_order_task.max_retries == 10
     order.refresh_from_db()
-    assert order.state == PlacementState.QUEUED  # the sweeper or a release can re-drive it
+    assert order.state == PlacementState.QUEUED  # the retry (or the sweeper) re-drives it
+
+
+def test_task_does_not_retry_a_rejection(
+    fake_tango: FakeTango, account: Account, enqueued: list[int]
+) -> None:
+    order = _queued_bulk_order(account, "10.00")
+    fake_tango.fail_with = TangoRejected("bad utid", status_code=422, i18n_key="422.024")
+    with mock.patch.object(place_bulk_order_task, "retry") as retry:
+        assert place_bulk_order_task(order.pk) == str(Outcome.FAILED)
+    retry.assert_not_called()
+    order.refresh_from_db()
+    assert order.state == PlacementState.PLACEMENT_FAILED
 
 
 def test_single_orders_are_not_placed_through_the_bulk_path(account: Account) -> None:

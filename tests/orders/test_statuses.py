@@ -66,6 +66,11 @@ def test_placement_transitions():
     assert statuses.can_transition(P.QUEUED, P.PLACING)
     assert statuses.can_transition(P.PLACING, P.HELD)  # Tango's 402 holds the order
     assert statuses.can_transition(P.HELD, P.QUEUED)  # release
+    # Adopted by the sync: Tango has the order under our externalRefID.
+    assert statuses.can_transition(P.HELD, P.PLACED)
+    assert statuses.can_transition(P.PLACEMENT_FAILED, P.PLACED)
+    assert statuses.can_transition(P.QUEUED, P.PLACED)
+    assert not statuses.can_transition(P.WITHDRAWN, P.PLACED)
     assert not statuses.can_transition(P.PLACED, P.QUEUED)  # never placed twice
     assert not statuses.can_transition(P.REJECTED, P.QUEUED)
     assert set(statuses.PLACEMENT_TRANSITIONS) == set(P.values)

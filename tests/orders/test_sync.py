@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -657,28 +659,43 @@ def test_catalog_sync_upserts_and_respects_the_interval(fake_tango: FakeTango, d
 
 
 def test_task_retries_when_tango_is_unavailable(fake_tango: FakeTango, account: Account) -> None:
-    from orders.tasks.sync import PERIODIC_RETRIES, sync_recent_orders
+    from orders.tasks import sync as sync_tasks
 
-    fake_tango.fail_with = TangoUnavailable("down", status_code=503)
-    # apply() runs in this process and runs each retry at once (no broker, no eager setting).
-    result = sync_recent_orders.apply()
-    assert fake_tango.count("list_orders") == PERIODIC_RETRIES + 1
-    assert result.state == "FAILURE" and isinstance(result.result, TangoUnavailable)
+    fake_tango.fail_with = TangoUnavailable("down", status_code=503, retry_after=9)
+    # Called directly (no worker, no eager mode): the retry is what the task asks Celery for.
+    with (
+        mock.patch.object(
+            sync_tasks.sync_recent_orders, "retry", side_effect=Retry("later")
+        ) as retry,
+        pytest.raises(Retry),
+    ):
+        sync_tasks.sync_recent_orders()
+
+    assert fake_tango.count("list_orders") == 1
+    (kwargs,) = [call.kwargs for call in retry.call_args_list]
+    assert isinstance(kwargs["exc"], TangoUnavailable)
+    assert kwargs["countdown"] >= 9  # honours Tango's retry_after
+    assert sync_tasks.sync_recent_orders.max_retries == sync_tasks.PERIODIC_RETRIES
 
 
 def test_task_does_not_retry_a_rejection(fake_tango: FakeTango, account: Account) -> None:
-    from orders.tasks.sync import sync_recent_orders
+    from orders.tasks import sync as sync_tasks
 
     fake_tango.fail_with = TangoRejected("bad filter", status_code=422)
-    result = sync_recent_orders.apply()
-    assert fake_tango.count("list_orders") == 1 and result.state == "FAILURE"
+    with (
+        mock.patch.object(sync_tasks.sync_recent_orders, "retry") as retry,
+        pytest.raises(TangoRejected),
+    ):
+        sync_tasks.sync_recent_orders()
+    retry.assert_not_called()
+    assert fake_tango.count("list_orders") == 1
 
 
 def test_task_runs_the_service(fake_tango: FakeTango, account: Account) -> None:
     from orders.tasks.sync import sync_recent_orders
 
     fake_tango.add("RA-NEW-2", created=datetime.now(UTC) - timedelta(hours=2))
-    summary = sync_recent_orders.apply().get()
+    summary = sync_recent_orders()
     assert summary["created"] == 1
 
 
