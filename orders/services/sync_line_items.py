@@ -95,6 +95,11 @@ def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
         changes.set("date_issued", tango.date_issued)
     if tango.amount_charged is not None and tango.amount_charged.total is not None:
         changes.set("amount_charged_total", quantize(tango.amount_charged.total))
+    # The line's own face value: an order imported from GET /orders only knows the order's
+    # total, which for a multi-line (bulk) order is not line 1's amount.
+    if tango.amount_issued is not None and tango.amount_issued.value is not None:
+        changes.set("amount", quantize(tango.amount_issued.value))
+        changes.set_str("currency", tango.amount_issued.currency_code)
     errors = [{"code": e.code, "message": e.message} for e in tango.errors]
     if errors or line.errors:
         changes.set("errors", errors)

@@ -414,6 +414,32 @@ def test_imported_async_orders_are_bulk(fake_tango: FakeTango, account: Account)
     )
 
 
+def test_imported_bulk_order_lines_get_their_own_amounts(
+    fake_tango: FakeTango, account: Account
+) -> None:
+    tango = fake_tango.add(
+        "AA261102-4-12", created=T0, amount="80.00", source="AA", with_line=False
+    )
+    for n, value in ((1, 20.0), (2, 60.0)):
+        line = tango_line_json(
+            tango,
+            referenceLineItemID=f"AA261102-4-12-{n}",
+            lineNumber=n,
+            amountIssued={"value": value, "currencyCode": "USD"},
+        )
+        fake_tango.lines[line["referenceLineItemID"]] = line
+
+    sync_orders_window(**WINDOW)
+    sync_line_items(**WINDOW)
+
+    order = Order.objects.get(reference_order_id="AA261102-4-12")
+    assert order.amount == Decimal("80.00")
+    assert list(order.line_items.values_list("line_number", "amount")) == [
+        (1, Decimal("20.00")),
+        (2, Decimal("60.00")),
+    ]
+
+
 def test_same_external_ref_on_two_accounts_imports_both(
     fake_tango: FakeTango, account: Account
 ) -> None:
