@@ -229,6 +229,11 @@ TANGO_CONNECT_TIMEOUT = float(env("TANGO_CONNECT_TIMEOUT", "3.05"))
 TANGO_READ_TIMEOUT = float(env("TANGO_READ_TIMEOUT", "20"))
 # Tango asks for at most 1 POST /orders per second per platform.
 TANGO_ORDER_RATE = float(env("TANGO_ORDER_RATE", "1"))
+# Pace a little under the rate so network jitter never lands two POSTs inside one second.
+TANGO_ORDER_RATE_HEADROOM = float(env("TANGO_ORDER_RATE_HEADROOM", "0.03"))
+# The sweeper re-drives orders left PLACING (a worker died mid-call) or QUEUED this long.
+PLACEMENT_PLACING_STALE_SECONDS = int(env("PLACEMENT_PLACING_STALE_SECONDS", "300"))
+PLACEMENT_QUEUED_STALE_SECONDS = int(env("PLACEMENT_QUEUED_STALE_SECONDS", "600"))
 # base64 HMAC key shared with Tango's webhook subscription; webhooks are refused without it.
 TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
