@@ -44,9 +44,14 @@ class ApiError(Exception):
         return f"{self.http_code} {self.i18n_key}: {self.message}"
 
 
-def envelope(err: ApiError, *, path: str, request_id: str) -> dict[str, Any]:
+def envelope(
+    err: ApiError, *, path: str, request_id: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Tango's error envelope; `now` is the simulated clock, so a throttle message's "last sent
+    at" and the envelope's timestamp agree after the clock was advanced."""
+    now = now or datetime.now(UTC)
     body: dict[str, Any] = {
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "requestId": request_id,
         "path": path,
         "httpCode": err.http_code,

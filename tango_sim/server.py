@@ -12,6 +12,7 @@ import socket
 import sys
 import time
 import traceback
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -92,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
         except ApiError as err:
             status = err.http_code
-            self._send(status, envelope(err, path=path, request_id=request_id), request_id)
+            body = envelope(err, path=path, request_id=request_id, now=self._sim_now())
+            self._send(status, body, request_id)
         except (BrokenPipeError, ConnectionResetError):
             status = 499
         except Exception:
@@ -106,6 +108,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.sim.stats.incr(f"responses_{status}")
             elapsed = (time.monotonic() - started) * 1000
             sys.stderr.write(f"{self.command} {path} {status} {elapsed:.1f}ms {request_id}\n")
+
+    def _sim_now(self) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(self.sim.store.now_us() / 1_000_000, tz=UTC)
+        except Exception:  # the clock itself failed: fall back to real time
+            return None
 
     def _dispatch(self, req: Request) -> tuple[int, Any]:
         sim = self.sim

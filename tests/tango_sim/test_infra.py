@@ -231,3 +231,12 @@ def test_admin_api(api: Api) -> None:
     assert status.status_code == 200
     assert_error(api.order(10), 422, "422.053")
     assert "posts_orders" in api.sim.stats()
+
+
+def test_error_envelope_timestamp_follows_the_simulated_clock(api: Api) -> None:
+    api.sim.advance(3 * 86400)
+    clock = api.sim.clock()
+    response = api.get("/orders/RA000000-0-00")
+    assert response.status_code == 404
+    stamp = response.json()["timestamp"]
+    assert stamp[:10] == str(clock.get("now", ""))[:10], (stamp, clock)
