@@ -649,15 +649,22 @@ def _compare(account: str) -> dict[str, Any]:
         if (order.external_ref_id or "").startswith(prefix):
             at_tango[order.external_ref_id].append(order)
     local = list(
-        Order.objects.values_list("external_ref_id", "state", "reference_order_id", "tango_status")
+        Order.objects.values_list(
+            "external_ref_id", "state", "reference_order_id", "tango_status", "amount"
+        )
     )
     local_refs = {row[0] for row in local}
-    lost, wrong_ref, mismatches = [], [], []
-    for ext_ref, state, reference, status in local:
+    lost, wrong_ref, mismatches, wrong_amount = [], [], [], []
+    for ext_ref, state, reference, status, amount in local:
         remote = at_tango.get(ext_ref)
         if not remote:
             lost.append(ext_ref)
-        elif state != "placed" or reference != remote[0].reference_order_id:
+            continue
+        # What Tango holds must be what we meant to send (catches "the wrong order was sent").
+        sent = remote[0].denomination or remote[0].amount_charged
+        if sent is None or sent.value != amount:
+            wrong_amount.append(f"{ext_ref}: local {amount}, Tango {sent.value if sent else None}")
+        if state != "placed" or reference != remote[0].reference_order_id:
             wrong_ref.append(ext_ref)
         elif status != remote[0].status:
             mismatches.append(f"{ext_ref}: local {status}, Tango {remote[0].status}")
@@ -669,7 +676,8 @@ def _compare(account: str) -> dict[str, Any]:
         "not_placed_locally": len(wrong_ref),
         "orphans": len(set(at_tango) - local_refs),
         "status_mismatches": len(mismatches) + len(wrong_ref),
-        "mismatch_examples": mismatches[:5] + wrong_ref[:5] + lost[:5],
+        "amount_mismatches": len(wrong_amount),
+        "mismatch_examples": mismatches[:5] + wrong_ref[:5] + lost[:5] + wrong_amount[:5],
         "local_states": dict(Counter(row[1] for row in local)),
     }
 

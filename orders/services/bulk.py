@@ -7,6 +7,7 @@ result back; a retry re-sends the same externalRefID, which Tango answers with t
 order (200) instead of creating a second one. Tango processes the lines afterwards; their
 outcomes are mirrored from GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID}, on the
 AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango" (bulk_mirror.py).
+The claim, the write-backs and the recipient/sender builders are placement.py's, shared.
 """
 
 from __future__ import annotations
@@ -18,19 +19,26 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record_action
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.bulk_mirror import apply_async_detail, mirror_async_order
 from orders.services.placement import (
+    ADDRESS_KEYS,
     Outcome,
     PlacementOutcome,
     PlacementValidationError,
-    _parse_amount,
-    _validate,
+    call_tango,
+    claim_for_placement,
+    enqueue_placement,
+    mark_placed,
     new_external_ref_id,
+    parse_amount,
+    recipient_fields,
+    tango_recipient,
+    tango_sender,
+    validate,
 )
 from orders.services.rate_limit import wait_for_order_slot
 from orders.services.sync_changes import (
@@ -39,17 +47,19 @@ from orders.services.sync_changes import (
     bulk_write,
     line_item_event,
 )
-from orders.services.timeline import record_event, transition_state
-from orders.statuses import EventSource, HoldReason, LineItemStatus, OrderSource
+from orders.services.timeline import record_event
+from orders.statuses import EventSource, LineItemStatus, OrderSource
 from orders.statuses import PlacementState as _P
 from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoError, TangoInsufficientFunds, TangoRejected, TangoUnavailable
-from orders.tango.types import Address, Recipient, Sender
+from orders.tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
+from orders.tango.types import AsyncOrderAccepted, AsyncOrderDetail
 
 logger = logging.getLogger(__name__)
 
 MAX_BULK_LINES = 1000
-_ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
+
+# The old name: placement's dispatcher sends a bulk order to place_bulk_order_task by itself.
+enqueue_bulk_placement = enqueue_placement
 
 
 class BulkOrdersNotAllowed(PlacementValidationError):
@@ -146,7 +156,7 @@ def create_bulk_order(
                 after={"state": order.state, "lines": len(prepared)},
             )
         if submit:
-            enqueue_bulk_placement(order.pk)
+            enqueue_placement(order.pk, is_bulk=True)
     return order
 
 
@@ -156,21 +166,22 @@ def _prepare_line(
     utid = str(line.get("utid", "")).strip().upper()
     item = catalog.get(utid)
     method = str(line.get("delivery_method") or "EMAIL")
-    address = {key: str((line.get("address") or {}).get(key, "")).strip() for key in _ADDRESS_KEYS}
+    address = {key: str((line.get("address") or {}).get(key, "")).strip() for key in ADDRESS_KEYS}
+    recipient = {
+        key: str(line.get(f"recipient_{key}", ""))
+        for key in ("first_name", "last_name", "email", "mobile")
+    }
     try:
         if not utid:
             raise PlacementValidationError("A utid is required.")
-        amount = _parse_amount(line.get("amount", ""))
-        _validate(
+        amount = parse_amount(line.get("amount", ""))
+        validate(
             account=account,
             catalog_item=item,
             amount=amount,
             delivery_method=method,
-            first_name=str(line.get("recipient_first_name", "")),
-            last_name=str(line.get("recipient_last_name", "")),
-            email=str(line.get("recipient_email", "")),
-            mobile=str(line.get("recipient_mobile", "")),
             address=address,
+            **recipient,
         )
     except PlacementValidationError as exc:
         raise PlacementValidationError(f"Line {number}: {exc}") from exc
@@ -182,25 +193,8 @@ def _prepare_line(
         amount=amount,
         currency=item.currency if item else account.currency,
         delivery_method=method,
-        recipient_first_name=str(line.get("recipient_first_name", "")),
-        recipient_last_name=str(line.get("recipient_last_name", "")),
-        recipient_email=str(line.get("recipient_email", "")),
-        recipient_mobile=str(line.get("recipient_mobile", "")),
-        address_company=address["company"],
-        address_street1=address["street1"],
-        address_street2=address["street2"],
-        address_city=address["city"],
-        address_state=address["state"],
-        address_postal_code=address["postal_code"],
-        address_country=address["country"].upper(),
+        **recipient_fields(address=address, **recipient),
     )
-
-
-def enqueue_bulk_placement(order_id: int) -> None:
-    """Queue the bulk placement task once the current transaction commits."""
-    from orders.tasks.sync import place_bulk_order_task
-
-    transaction.on_commit(partial(place_bulk_order_task.delay, order_id))
 
 
 def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> PlacementOutcome:
@@ -211,59 +205,28 @@ def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> Pla
     """
     if not Order.objects.filter(pk=order_id, is_bulk=True).exists():
         raise ValueError(f"order {order_id} is not a bulk order")
-    claimed = transition_state(
-        order_id=order_id,
-        expected=_P.QUEUED,
-        new=_P.PLACING,
-        source=EventSource.WORKER,
-        kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
-        placement_attempts=F("placement_attempts") + 1,
-        placing_since=timezone.now(),
-    )
-    if not claimed:
+    if not claim_for_placement(order_id):
         return PlacementOutcome(Outcome.NOT_CLAIMED, order_id)
     order = Order.objects.select_related("account", "customer").get(pk=order_id)
     lines = list(order.line_items.order_by("line_number"))
     client = client or get_client()
-    try:
-        wait_for_order_slot()  # POST /asyncOrders shares Tango's order-creation TPS limit
-        accepted = client.create_async_order(
-            customer_identifier=order.customer.identifier,
-            account_identifier=order.account.identifier,
-            external_ref_id=order.external_ref_id,
-            line_items=[_line_payload(order, line) for line in lines],
-            sender=_sender(order),
-            campaign=order.campaign or None,
-            purchase_order_number=order.purchase_order_number or None,
-            notes=order.notes or None,
-        )
-    except TangoRejected as exc:
-        held = isinstance(exc, TangoInsufficientFunds)
-        _finish_rejected(order, exc, held=held)
-        return PlacementOutcome(
-            Outcome.HELD if held else Outcome.FAILED, order_id, message=exc.message
-        )
-    except BaseException as exc:
-        _requeue(order_id, exc)
-        raise
-    failed = {f.external_ref_line_item_id: f for f in accepted.failed_line_items}
+    answer = call_tango(order_id, partial(_send, client, order, lines))
+    if isinstance(answer, PlacementOutcome):
+        return answer
+    if isinstance(answer, AsyncOrderDetail):
+        return _adopt_existing(order, answer)
+    failed = {f.external_ref_line_item_id: f for f in answer.failed_line_items}
     now = timezone.now()
     with transaction.atomic():
-        moved = transition_state(
-            order_id=order_id,
-            expected={_P.PLACING, _P.QUEUED},
-            new=_P.PLACED,
-            source=EventSource.WORKER,
+        moved = mark_placed(
+            order_id,
             message=(
-                f"Accepted by Tango's async API ({accepted.status or 'accepted'}); "
+                f"Accepted by Tango's async API ({answer.status or 'accepted'}); "
                 f"{len(failed)} of {len(lines)} lines rejected"
             ),
             details={"attempt": order.placement_attempts, "failed_lines": len(failed)},
             placed_at=now,
-            placing_since=None,
-            placement_error_key="",
-            placement_error="",
-            tango_created_at=accepted.created_at,
+            tango_created_at=answer.created_at,
         )
         if moved and failed:
             _mark_rejected_lines(lines, failed, now)
@@ -274,19 +237,50 @@ def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> Pla
     return PlacementOutcome(Outcome.PLACED, order_id)
 
 
+def _send(
+    client: TangoClient, order: Order, lines: list[LineItem]
+) -> AsyncOrderAccepted | AsyncOrderDetail:
+    """POST /asyncOrders; on 409.024 "already exists", the order Tango already has."""
+    wait_for_order_slot()  # POST /asyncOrders shares Tango's order-creation TPS limit
+    try:
+        return client.create_async_order(
+            customer_identifier=order.customer.identifier,
+            account_identifier=order.account.identifier,
+            external_ref_id=order.external_ref_id,
+            line_items=[_line_payload(order, line) for line in lines],
+            sender=tango_sender(order),
+            campaign=order.campaign or None,
+            purchase_order_number=order.purchase_order_number or None,
+            notes=order.notes or None,
+        )
+    except TangoAlreadyExists as exc:
+        try:
+            return client.get_async_order(
+                customer_identifier=order.customer.identifier,
+                account_identifier=order.account.identifier,
+                external_ref_id=order.external_ref_id,
+            )
+        except TangoNotFound:
+            raise exc from None  # not on this account after all: final, staff must see it
+
+
+def _adopt_existing(order: Order, detail: AsyncOrderDetail) -> PlacementOutcome:
+    with transaction.atomic():
+        moved = mark_placed(
+            order.pk,
+            message=f"Found at Tango as {detail.reference_order_id} (already existed): adopted",
+            details={"attempt": order.placement_attempts, "outcome": str(Outcome.ADOPTED)},
+            placed_at=timezone.now(),
+        )
+    if moved:
+        apply_async_detail(order, detail, source=EventSource.WORKER)
+    else:
+        logger.warning("bulk order %s is at Tango but no longer ours to write", order.pk)
+    return PlacementOutcome(Outcome.ADOPTED, order.pk, reference_order_id=detail.reference_order_id)
+
+
 def _line_payload(order: Order, line: LineItem) -> dict[str, Any]:
     # Tango takes subject, message and template per line; we keep one set per bulk order.
-    address = None
-    if line.address_street1:
-        address = Address(
-            company_name=line.address_company or None,
-            street_line1=line.address_street1,
-            street_line2=line.address_street2 or None,
-            city=line.address_city,
-            state_or_province=line.address_state,
-            postal_code=line.address_postal_code,
-            country=line.address_country,
-        )
     return {
         "external_ref_line_item_id": line.external_ref_line_item_id,
         "utid": line.utid,
@@ -295,24 +289,8 @@ def _line_payload(order: Order, line: LineItem) -> dict[str, Any]:
         "email_subject": order.email_subject or None,
         "message": order.message or None,
         "etid": order.etid or None,
-        "recipient": Recipient(
-            first_name=line.recipient_first_name or None,
-            last_name=line.recipient_last_name or None,
-            email=line.recipient_email or None,
-            mobile_number=line.recipient_mobile or None,
-            address=address,
-        ),
+        "recipient": tango_recipient(line),
     }
-
-
-def _sender(order: Order) -> Sender | None:
-    if not (order.sender_first_name or order.sender_last_name or order.sender_email):
-        return None
-    return Sender(
-        first_name=order.sender_first_name or None,
-        last_name=order.sender_last_name or None,
-        email=order.sender_email or None,
-    )
 
 
 def _mark_rejected_lines(lines: list[LineItem], failed: dict[str | None, Any], now: Any) -> None:
@@ -337,42 +315,6 @@ def _mark_rejected_lines(lines: list[LineItem], failed: dict[str | None, Any], n
             events.append(event)
     bulk_write(LineItem, changed, extra={"updated_at": now})
     OrderEvent.objects.bulk_create(events)
-
-
-def _finish_rejected(order: Order, exc: TangoRejected, *, held: bool) -> None:
-    fields: dict[str, Any] = {
-        "placing_since": None,
-        "placement_error_key": (exc.i18n_key or "")[:20],
-        "placement_error": str(exc),
-    }
-    if held:
-        fields.update(hold_reason=HoldReason.INSUFFICIENT_FUNDS, hold_note=exc.message[:500])
-    transition_state(
-        order_id=order.pk,
-        expected=_P.PLACING,
-        new=_P.HELD if held else _P.PLACEMENT_FAILED,
-        source=EventSource.WORKER,
-        kind=OrderEvent.Kind.HELD if held else OrderEvent.Kind.PLACEMENT_FAILED,
-        message=(f"Insufficient funds: {exc.message}" if held else str(exc)),
-        details={"i18n_key": exc.i18n_key, "status_code": exc.status_code},
-        **fields,
-    )
-
-
-def _requeue(order_id: int, exc: BaseException) -> None:
-    level = logging.INFO if isinstance(exc, TangoUnavailable) else logging.ERROR
-    logger.log(level, "bulk order %s placement attempt failed, requeued: %r", order_id, exc)
-    try:
-        transition_state(
-            order_id=order_id,
-            expected=_P.PLACING,
-            new=_P.QUEUED,
-            source=EventSource.WORKER,
-            message=str(exc)[:1000] if isinstance(exc, TangoError) else type(exc).__name__,
-            placing_since=None,
-        )
-    except Exception:  # the database may be what failed; the placement sweeper re-drives it
-        logger.exception("bulk order %s could not be requeued", order_id)
 
 
 __all__ = [

@@ -10,7 +10,11 @@ How "exactly once" holds (TANGO_API.md §11):
 * No transaction or row lock is held while we talk to Tango: claim, call, write back.
 * Every attempt after the first asks Tango for the externalRefID before creating, so an order
   whose response was lost (timeout, 5xx after commit, worker killed mid-call) is adopted, not
-  re-created; and if it is created again anyway, Tango's idempotency answers 200.
+  re-created; and if it is created again anyway, Tango's idempotency answers 200 (or 409.024
+  "already exists", answered the same way: look it up and adopt).
+* Bulk orders take their own path (POST /asyncOrders, orders/services/bulk.py): every enqueue
+  goes through `enqueue_placement`, which picks the task, and `place_order` refuses them. The
+  claim, the write-backs and the request pieces both paths share live here.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ import enum
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -45,8 +49,9 @@ from orders.statuses import (
     PlacementState,
     ValueType,
 )
-from orders.tango.client import get_client
+from orders.tango.client import TangoClient, get_client
 from orders.tango.errors import (
+    TangoAlreadyExists,
     TangoError,
     TangoInsufficientFunds,
     TangoRejected,
@@ -57,8 +62,9 @@ from orders.tango.types import Address, Recipient, Sender, TangoOrder
 logger = logging.getLogger(__name__)
 
 _P = PlacementState
+_T = TypeVar("_T")
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
+ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
 _ADDRESS_REQUIRED = ("street1", "city", "state", "postal_code", "country")
 # Tango requires recipient details for these; NONE/EMBEDDED only store them (§4.1).
 _NEEDS_RECIPIENT = frozenset(
@@ -85,6 +91,7 @@ class Outcome(enum.StrEnum):
     HELD = "held"  # 402 insufficient funds
     FAILED = "failed"  # any other final rejection
     NOT_CLAIMED = "not_claimed"  # not QUEUED any more: another delivery has it, or staff moved it
+    REFUSED = "refused"  # the wrong path for this order (a bulk order on the single-order task)
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,17 @@ class PlacementOutcome:
     order_id: int
     reference_order_id: str | None = None
     message: str = ""
+
+
+# Tango answered that it has the order: adopt it from any state an unplaced order can be in
+# meanwhile. QUEUED: the sweeper re-queued a slow (not dead) attempt; HELD / PLACEMENT_FAILED:
+# someone gave up on it while an earlier POST was still on its way. Tango has it regardless.
+ANSWER_ADOPTED_FROM = frozenset({_P.PLACING, _P.QUEUED, _P.HELD, _P.PLACEMENT_FAILED})
+
+MAY_BE_AT_TANGO = (
+    "This order may already be at Tango (a placement attempt was made); refresh or wait for "
+    "the next sync"
+)
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,10 @@ def create_order(
     Keys of `address`: company, street1, street2, city, state, postal_code, country.
     Raises PlacementValidationError with a message staff can act on.
     """
-    amount = _parse_amount(amount)
-    address = {key: str((address or {}).get(key) or "").strip() for key in _ADDRESS_KEYS}
+    amount = parse_amount(amount)
+    address = {key: str((address or {}).get(key) or "").strip() for key in ADDRESS_KEYS}
     catalog_item = CatalogItem.objects.filter(utid__iexact=utid).first()
-    _validate(
+    validate(
         account=account,
         catalog_item=catalog_item,
         amount=amount,
@@ -179,17 +197,13 @@ def create_order(
             amount=amount,
             currency=order.currency,
             delivery_method=delivery_method,
-            recipient_first_name=recipient_first_name,
-            recipient_last_name=recipient_last_name,
-            recipient_email=recipient_email,
-            recipient_mobile=recipient_mobile,
-            address_company=address["company"],
-            address_street1=address["street1"],
-            address_street2=address["street2"],
-            address_city=address["city"],
-            address_state=address["state"],
-            address_postal_code=address["postal_code"],
-            address_country=address["country"].upper(),
+            **recipient_fields(
+                first_name=recipient_first_name,
+                last_name=recipient_last_name,
+                email=recipient_email,
+                mobile=recipient_mobile,
+                address=address,
+            ),
         )
         record_event(
             order=order,
@@ -225,12 +239,22 @@ def submit_order(*, order_id: int, acting_user: Any) -> bool:
 def hold_order(*, order_id: int, acting_user: Any, reason: HoldReason | str, note: str) -> bool:
     """Stop an unplaced order from being placed. False when it is already held.
 
-    Raises PlacementValidationError when it is too late (placing, placed) or too final.
+    Raises PlacementValidationError when it is too late (placing, placed), too final, or when
+    a placement attempt was made: that POST may have created the order at Tango with its
+    answer lost, and holding would hide it (the sync adopts such orders instead).
     A task already in the queue for it will lose its claim and do nothing.
     """
     holdable = {_P.DRAFT, _P.AWAITING_APPROVAL, _P.QUEUED}
     with transaction.atomic():
-        state = Order.objects.filter(pk=order_id).values_list("state", flat=True).get()
+        # Locked: a worker's claim (which counts the attempt) waits until we have decided.
+        state, attempts = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id)
+            .values_list("state", "placement_attempts")
+            .get()
+        )
+        if state in holdable and attempts > 0:
+            raise PlacementValidationError(f"{MAY_BE_AT_TANGO}.")
         moved = transition_state(
             order_id=order_id,
             expected=holdable,
@@ -284,11 +308,20 @@ def release_order(*, order_id: int, acting_user: Any, note: str = "") -> bool:
     return moved
 
 
-def enqueue_placement(order_id: int) -> None:
-    """Queue the placement task once the current transaction commits (never before)."""
-    from orders.tasks.placement import place_order_task
+def enqueue_placement(order_id: int, *, is_bulk: bool | None = None) -> None:
+    """Queue the order's placement task once the current transaction commits (never before).
 
-    transaction.on_commit(partial(place_order_task.delay, order_id))
+    The one way every caller (create, submit, release, the sweeper) enqueues a placement: a bulk
+    order must go to POST /asyncOrders (place_bulk_order_task); the single-order task would send
+    line 1 with the bulk total. `is_bulk` saves the read when the caller already knows it.
+    """
+    if is_bulk is None:
+        is_bulk = Order.objects.filter(pk=order_id).values_list("is_bulk", flat=True).get()
+    if is_bulk:
+        from orders.tasks.sync import place_bulk_order_task as task
+    else:
+        from orders.tasks.placement import place_order_task as task
+    transaction.on_commit(partial(task.delay, order_id))
 
 
 # --- placing orders (called by the task; never inside a transaction) -------------------------
@@ -298,9 +331,52 @@ def place_order(*, order_id: int) -> PlacementOutcome:
     """Claim a QUEUED order, send it to Tango, write the result back.
 
     Raises TangoUnavailable / TangoAuthError after putting the order back to QUEUED, so the
-    task can retry it later. Final outcomes are returned, not raised.
+    task can retry it later. Final outcomes are returned, not raised. A bulk order is refused
+    (REFUSED, nothing sent): it is placed through POST /asyncOrders (bulk.place_bulk_order).
     """
-    claimed = transition_state(
+    if Order.objects.filter(pk=order_id, is_bulk=True).exists():
+        logger.error(
+            "order %s is a bulk order; refusing to place it through POST /orders "
+            "(only bulk.place_bulk_order may place it)",
+            order_id,
+        )
+        return PlacementOutcome(Outcome.REFUSED, order_id, message="bulk order")
+    if not claim_for_placement(order_id):
+        return PlacementOutcome(Outcome.NOT_CLAIMED, order_id)
+    order = Order.objects.select_related("account", "customer").get(pk=order_id)
+    line_item = order.line_items.get(line_number=1)
+    answer = call_tango(order_id, partial(_send, get_client(), order, line_item))
+    if isinstance(answer, PlacementOutcome):
+        return answer
+    tango_order, outcome = answer
+    _finish_placed(order, line_item, tango_order, outcome)
+    return PlacementOutcome(outcome, order_id, reference_order_id=tango_order.reference_order_id)
+
+
+def call_tango(order_id: int, send: Callable[[], _T]) -> _T | PlacementOutcome:
+    """Run the claimed order's Tango call: its answer, or the final outcome of a rejection.
+
+    A rejection is written back (402 holds the order, anything else fails it). Any other error
+    gives the order back to QUEUED and is re-raised: TangoUnavailable / TangoAuthError for the
+    task to retry, anything else (a bug, the worker shutting down) for the sweeper. Safe even
+    if the POST went through: a retry re-sends the same externalRefID or looks it up first.
+    """
+    try:
+        return send()
+    except TangoRejected as exc:
+        held = isinstance(exc, TangoInsufficientFunds)
+        finish_rejected(order_id, exc, held=held)
+        return PlacementOutcome(
+            Outcome.HELD if held else Outcome.FAILED, order_id, message=exc.message
+        )
+    except BaseException as exc:
+        requeue_after_error(order_id, exc)
+        raise
+
+
+def claim_for_placement(order_id: int) -> bool:
+    """QUEUED -> PLACING, counting the attempt. False: another delivery or staff has it."""
+    return transition_state(
         order_id=order_id,
         expected=_P.QUEUED,
         new=_P.PLACING,
@@ -309,44 +385,34 @@ def place_order(*, order_id: int) -> PlacementOutcome:
         placement_attempts=F("placement_attempts") + 1,
         placing_since=timezone.now(),
     )
-    if not claimed:
-        return PlacementOutcome(Outcome.NOT_CLAIMED, order_id)
-    order = Order.objects.select_related("account", "customer").get(pk=order_id)
-    line_item = order.line_items.get(line_number=1)
-    client = get_client()
-    try:
-        found = None
-        if order.placement_attempts > 1:
-            # An earlier attempt may have reached Tango and lost the answer: look first.
-            found = client.find_order_by_external_ref(
-                external_ref_id=order.external_ref_id,
-                account_identifier=order.account.identifier,
-            )
+
+
+def _send(client: TangoClient, order: Order, line_item: LineItem) -> tuple[TangoOrder, Outcome]:
+    def look_up() -> TangoOrder | None:
+        return client.find_order_by_external_ref(
+            external_ref_id=order.external_ref_id, account_identifier=order.account.identifier
+        )
+
+    if order.placement_attempts > 1:
+        # An earlier attempt may have reached Tango and lost the answer: look first.
+        found = look_up()
         if found is not None:
-            tango_order, outcome = found, Outcome.ADOPTED
-        else:
-            fields = _create_fields(order, line_item)
-            wait_for_order_slot()  # last thing before the POST: it stamps our send time
-            result = client.create_order(**fields)
-            tango_order = result.order
-            outcome = Outcome.PLACED if result.created else Outcome.ADOPTED
-    except TangoInsufficientFunds as exc:
-        _finish_rejected(order, exc, new=_P.HELD)
-        return PlacementOutcome(Outcome.HELD, order_id, message=exc.message)
-    except TangoRejected as exc:
-        _finish_rejected(order, exc, new=_P.PLACEMENT_FAILED)
-        return PlacementOutcome(Outcome.FAILED, order_id, message=exc.message)
-    except BaseException as exc:
-        # TangoUnavailable / TangoAuthError (the task retries), or anything else (a bug, the
-        # worker shutting down): give the order back. The next attempt looks it up at Tango
-        # first, so this is safe even if the POST went through.
-        _requeue(order_id, exc)
-        raise
-    _finish_placed(order, line_item, tango_order, outcome)
-    return PlacementOutcome(outcome, order_id, reference_order_id=tango_order.reference_order_id)
+            return found, Outcome.ADOPTED
+    fields = _create_fields(order, line_item)
+    wait_for_order_slot()  # last thing before the POST: it stamps our send time
+    try:
+        result = client.create_order(**fields)
+    except TangoAlreadyExists:
+        # 409.024 instead of the usual 200: the order is there all the same.
+        found = look_up()
+        if found is None:
+            raise  # not under this account after all: a final rejection staff must see
+        return found, Outcome.ADOPTED
+    return result.order, Outcome.PLACED if result.created else Outcome.ADOPTED
 
 
-def _create_fields(order: Order, line_item: LineItem) -> dict[str, Any]:
+def tango_recipient(line_item: LineItem) -> Recipient:
+    """The line's recipient (and mailing address) as Tango takes it."""
     address = None
     if line_item.address_street1:
         address = Address(
@@ -358,22 +424,43 @@ def _create_fields(order: Order, line_item: LineItem) -> dict[str, Any]:
             postal_code=line_item.address_postal_code,
             country=line_item.address_country,
         )
+    return Recipient(
+        first_name=line_item.recipient_first_name or None,
+        last_name=line_item.recipient_last_name or None,
+        email=line_item.recipient_email or None,
+        mobile_number=line_item.recipient_mobile or None,
+        address=address,
+    )
+
+
+def recipient_fields(
+    *, first_name: str, last_name: str, email: str, mobile: str, address: Mapping[str, str]
+) -> dict[str, str]:
+    """LineItem's recipient and mailing-address columns from entered (validated) values."""
+    return {
+        "recipient_first_name": first_name,
+        "recipient_last_name": last_name,
+        "recipient_email": email,
+        "recipient_mobile": mobile,
+        **{f"address_{key}": address[key] for key in ADDRESS_KEYS if key != "country"},
+        "address_country": address["country"].upper(),
+    }
+
+
+def tango_sender(order: Order) -> Sender | None:
+    if not (order.sender_first_name or order.sender_last_name or order.sender_email):
+        return None
+    return Sender(
+        first_name=order.sender_first_name or None,
+        last_name=order.sender_last_name or None,
+        email=order.sender_email or None,
+    )
+
+
+def _create_fields(order: Order, line_item: LineItem) -> dict[str, Any]:
     recipient = None
-    if line_item.recipient_first_name or line_item.recipient_email or address:
-        recipient = Recipient(
-            first_name=line_item.recipient_first_name or None,
-            last_name=line_item.recipient_last_name or None,
-            email=line_item.recipient_email or None,
-            mobile_number=line_item.recipient_mobile or None,
-            address=address,
-        )
-    sender = None
-    if order.sender_first_name or order.sender_last_name or order.sender_email:
-        sender = Sender(
-            first_name=order.sender_first_name or None,
-            last_name=order.sender_last_name or None,
-            email=order.sender_email or None,
-        )
+    if line_item.recipient_first_name or line_item.recipient_email or line_item.address_street1:
+        recipient = tango_recipient(line_item)
     optional = {
         "email_subject": order.email_subject,
         "message": order.message,
@@ -390,7 +477,7 @@ def _create_fields(order: Order, line_item: LineItem) -> dict[str, Any]:
         "delivery_method": order.delivery_method,
         "external_ref_id": order.external_ref_id,
         "recipient": recipient,
-        "sender": sender,
+        "sender": tango_sender(order),
         **{key: value for key, value in optional.items() if value},
     }
 
@@ -402,12 +489,8 @@ def _finish_placed(
     denomination = tango_order.denomination
     now = timezone.now()
     with transaction.atomic():
-        # QUEUED too: the sweeper may have re-queued a slow (not dead) attempt meanwhile.
-        moved = transition_state(
-            order_id=order.pk,
-            expected={_P.PLACING, _P.QUEUED},
-            new=_P.PLACED,
-            source=EventSource.WORKER,
+        moved = mark_placed(
+            order.pk,
             message=(
                 f"Placed at Tango as {tango_order.reference_order_id}"
                 if outcome == Outcome.PLACED
@@ -424,9 +507,6 @@ def _finish_placed(
             tango_created_at=tango_order.created_at,
             placed_at=now,
             last_synced_at=now,
-            placing_since=None,
-            placement_error_key="",
-            placement_error="",
         )
         if not moved:
             logger.warning("order %s placed at Tango but no longer ours to write", order.pk)
@@ -459,8 +539,27 @@ def _finish_placed(
     )
 
 
-def _finish_rejected(order: Order, exc: TangoRejected, *, new: str) -> None:
-    held = new == _P.HELD
+def mark_placed(order_id: int, *, message: str, details: dict[str, Any], **fields: Any) -> bool:
+    """Tango has the order: -> PLACED from any state in ANSWER_ADOPTED_FROM, clearing the
+    placement bookkeeping. False when it is no longer ours to write (placed, withdrawn)."""
+    return transition_state(
+        order_id=order_id,
+        expected=ANSWER_ADOPTED_FROM,
+        new=_P.PLACED,
+        source=EventSource.WORKER,
+        message=message,
+        details=details,
+        placing_since=None,
+        placement_error_key="",
+        placement_error="",
+        hold_reason="",
+        hold_note="",
+        **fields,
+    )
+
+
+def finish_rejected(order_id: int, exc: TangoRejected, *, held: bool) -> None:
+    """PLACING -> HELD (402: insufficient funds) or PLACEMENT_FAILED, with Tango's words."""
     fields: dict[str, Any] = {
         "placing_since": None,
         "placement_error_key": (exc.i18n_key or "")[:20],
@@ -469,19 +568,20 @@ def _finish_rejected(order: Order, exc: TangoRejected, *, new: str) -> None:
     if held:
         fields.update(hold_reason=HoldReason.INSUFFICIENT_FUNDS, hold_note=exc.message[:500])
     transition_state(
-        order_id=order.pk,
+        order_id=order_id,
         expected=_P.PLACING,
-        new=new,
+        new=_P.HELD if held else _P.PLACEMENT_FAILED,
         source=EventSource.WORKER,
         kind=OrderEvent.Kind.HELD if held else OrderEvent.Kind.PLACEMENT_FAILED,
         message=(f"Insufficient funds: {exc.message}" if held else str(exc)),
         details={"i18n_key": exc.i18n_key, "status_code": exc.status_code},
         **fields,
     )
-    logger.info("order %s %s by Tango: %r", order.pk, "held" if held else "rejected", exc)
+    logger.info("order %s %s by Tango: %r", order_id, "held" if held else "rejected", exc)
 
 
-def _requeue(order_id: int, exc: BaseException) -> None:
+def requeue_after_error(order_id: int, exc: BaseException) -> None:
+    """PLACING -> QUEUED after a failed attempt; the caller re-raises for the task to retry."""
     # Tango being briefly unavailable is routine; bad credentials or a bug need a person.
     expected = isinstance(exc, TangoUnavailable)
     level = logging.INFO if expected else logging.ERROR
@@ -526,8 +626,8 @@ def sweep_stuck_placements(
     requeued = 0
     stale_placing = Order.objects.filter(
         state=_P.PLACING, placing_since__lt=now - placing_stale_after
-    ).values_list("pk", flat=True)
-    for order_id in list(stale_placing):
+    ).values_list("pk", "is_bulk")
+    for order_id, is_bulk in list(stale_placing):
         with transaction.atomic():
             if transition_state(
                 order_id=order_id,
@@ -537,16 +637,19 @@ def sweep_stuck_placements(
                 message="No answer from the worker placing this order; placing it again",
                 placing_since=None,
             ):
-                enqueue_placement(order_id)
+                enqueue_placement(order_id, is_bulk=is_bulk)
                 requeued += 1
 
     reenqueue = _lost_queued(now=now, cutoff=now - queued_stale_after)
     if reenqueue:
+        bulk_ids = set(
+            Order.objects.filter(pk__in=reenqueue, is_bulk=True).values_list("pk", flat=True)
+        )
         with transaction.atomic():
             # Touch updated_at so each order is re-driven at most once per period.
             Order.objects.filter(pk__in=reenqueue, state=_P.QUEUED).update(updated_at=now)
             for order_id in reenqueue:
-                enqueue_placement(order_id)
+                enqueue_placement(order_id, is_bulk=order_id in bulk_ids)
     if requeued or reenqueue:
         logger.warning(
             "sweeper: %s placing order(s) requeued, %s queued order(s) re-enqueued",
@@ -560,8 +663,9 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     """QUEUED orders untouched since `cutoff` whose broker message is most likely gone.
 
     The queue is FIFO and `updated_at` of a QUEUED order is when it was (re-)enqueued, so:
-    * overtaken: an order created after it was placed before `cutoff`; its own message should
-      have been delivered first;
+    * overtaken: an order created after it was placed by us before `cutoff`; its own message
+      should have been delivered first. Only orders with a placement attempt count: an order
+      the sync imported has created_at = import time but placed_at = Tango's (older) time;
     * stalled: no placement attempt at all since `cutoff`, yet it waits;
     * a retry (attempts > 0) older than the longest retry countdown plus `cutoff`: the
       countdown message was held by a worker that died.
@@ -576,7 +680,7 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     if not rows:
         return []
     overtaken_before = Order.objects.filter(
-        created_at__gt=rows[0][1], placed_at__lt=cutoff
+        created_at__gt=rows[0][1], placed_at__lt=cutoff, placement_attempts__gt=0
     ).aggregate(newest=Max("created_at"))["newest"]
     stalled = not OrderEvent.objects.filter(
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT, occurred_at__gte=cutoff
@@ -594,7 +698,8 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
 # --- validation and small helpers ------------------------------------------------------------
 
 
-def _parse_amount(amount: Decimal | str | int) -> Decimal:
+def parse_amount(amount: Decimal | str | int) -> Decimal:
+    """The entered amount as a positive Decimal with 2 places, or PlacementValidationError."""
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError) as exc:
@@ -608,7 +713,7 @@ def _parse_amount(amount: Decimal | str | int) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def _validate(
+def validate(
     *,
     account: Account,
     catalog_item: CatalogItem | None,
@@ -620,6 +725,7 @@ def _validate(
     mobile: str,
     address: dict[str, str],
 ) -> None:
+    """Raise PlacementValidationError, in words staff can act on, if Tango would refuse this."""
     if account.status != AccountStatus.ACTIVE:
         raise PlacementValidationError(
             f"Account {account.identifier} is {account.status}; Tango only accepts orders "

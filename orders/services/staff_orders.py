@@ -34,6 +34,10 @@ def hold_blocker(order: Order) -> str | None:
         return "The order is being placed at Tango right now."
     if order.state not in HOLDABLE_STATES:
         return "Only orders not yet placed at Tango can be held (Tango has no hold API)."
+    if order.placement_attempts > 0:
+        from orders.services.placement import MAY_BE_AT_TANGO
+
+        return f"{MAY_BE_AT_TANGO}."
     return None
 
 

@@ -6,6 +6,7 @@ Use ``get_client()`` (one client per process, built from settings) and catch
 
 from .client import TangoClient, get_client, reset_client
 from .errors import (
+    TangoAlreadyExists,
     TangoAuthError,
     TangoError,
     TangoFieldError,
@@ -63,6 +64,7 @@ __all__ = [
     "Reward",
     "Sender",
     "TangoAccount",
+    "TangoAlreadyExists",
     "TangoAuthError",
     "TangoClient",
     "TangoCustomer",

@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
+    "TangoAlreadyExists",
     "TangoAuthError",
     "TangoError",
     "TangoFieldError",
@@ -153,6 +154,16 @@ class TangoRejected(TangoError):
     headline = "Tango rejected the request"
 
 
+class TangoAlreadyExists(TangoRejected):
+    """HTTP 409 ``409.024``: an order with this externalRefID already exists.
+
+    Final for the create call, yet the order is at Tango: look it up by externalRefID and adopt
+    it rather than marking the placement failed.
+    """
+
+    headline = "Tango already has an order with this externalRefID"
+
+
 class TangoInsufficientFunds(TangoRejected):
     """HTTP 402: the account balance does not cover the order."""
 
@@ -183,6 +194,7 @@ class TangoAuthError(TangoError):
 # --- HTTP response → error (Tango's ErrorInfo envelope, TANGO_API.md §10) ------------------
 
 IN_FLIGHT_KEY = "409.002"  # same externalRefID still being processed (§11)
+ALREADY_EXISTS_KEY = "409.024"  # an order with this externalRefID already exists (§11)
 RESEND_THROTTLE_KEY = "403.005"  # "Cannot send more than once every {0} seconds. Last sent at {1}"
 IN_FLIGHT_RETRY_SECONDS = 2.0  # Tango: wait at least 2 s before retrying (§4.3)
 RATE_LIMIT_RETRY_SECONDS = 1.0  # Tango: on a 429 wait 1 s and retry (§12)
@@ -241,6 +253,8 @@ def error_for_response(
         )
     if status_code == 409 and i18n_key == IN_FLIGHT_KEY:
         return TangoInFlight(message, retry_after=IN_FLIGHT_RETRY_SECONDS, **fields)
+    if status_code == 409 and i18n_key == ALREADY_EXISTS_KEY:
+        return TangoAlreadyExists(message, **fields)
     if status_code == 402:
         return TangoInsufficientFunds(message, **fields)
     if status_code == 404:

@@ -458,3 +458,14 @@ def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
     assert (job.succeeded, job.failed) == (0, 1)
     assert "throttle" in job.results[0]["message"].lower()
     assert order.line_items.get().resend_requested_at is None  # free to retry by hand
+
+
+def test_hold_is_offered_only_before_any_placement_attempt(db):
+    from orders.services.staff_orders import hold_blocker
+    from tests.orders.factories import OrderFactory
+
+    fresh = OrderFactory()
+    assert hold_blocker(fresh) is None
+    tried = OrderFactory(placement_attempts=1)
+    # An earlier POST may have created it at Tango: holding would hide a delivered reward.
+    assert "may already be at Tango" in hold_blocker(tried)

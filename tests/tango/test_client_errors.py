@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from orders.tango import (
+    TangoAlreadyExists,
     TangoAuthError,
     TangoClient,
     TangoError,
@@ -35,7 +36,7 @@ from tests.tango.payloads import BASE, create_kwargs
         (403, "403.010", TangoRejected, None),
         (404, "404.017", TangoNotFound, None),
         (409, "409.002", TangoInFlight, 2.0),
-        (409, "409.024", TangoRejected, None),
+        (409, "409.024", TangoAlreadyExists, None),
         (410, "410.001", TangoRejected, None),
         (422, "422.024", TangoRejected, None),
         (428, "428.001", TangoRejected, None),
