@@ -6,6 +6,8 @@ orders.views.detail.finish_action (redirect for plain POSTs, the fresh fragment 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
@@ -71,15 +73,16 @@ def order_resend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@staff_view("orders.view_order", "orders.hold_order")
-def order_hold(request: HttpRequest, pk: int) -> HttpResponse:
+def _noted_order_action(
+    request: HttpRequest, pk: int, *, form_class: type, key: str, service: Any, success: str
+) -> HttpResponse:
+    """Hold and release: a form with a note, one service call, the result on the page."""
     order = load_order(pk)
-    form = HoldForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        return finish_action(request, order, forms={"hold": form})
+        return finish_action(request, order, forms={key: form})
     try:
-        hold(
+        service(
             order_id=order.pk,
             acting_user=request.user,
             note=form.cleaned_data["note"],
@@ -87,26 +90,33 @@ def order_hold(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ActionNotAllowed as exc:
         return finish_action(request, order, error=str(exc))
-    return finish_action(request, order, success="Order put on hold. It will not be placed.")
+    return finish_action(request, order, success=success)
+
+
+@require_POST
+@staff_view("orders.view_order", "orders.hold_order")
+def order_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    return _noted_order_action(
+        request,
+        pk,
+        form_class=HoldForm,
+        key="hold",
+        service=hold,
+        success="Order put on hold. It will not be placed.",
+    )
 
 
 @require_POST
 @staff_view("orders.view_order", "orders.release_order")
 def order_release(request: HttpRequest, pk: int) -> HttpResponse:
-    order = load_order(pk)
-    form = ReleaseForm(request.POST)
-    if not form.is_valid():
-        return finish_action(request, order, forms={"release": form})
-    try:
-        release(
-            order_id=order.pk,
-            acting_user=request.user,
-            note=form.cleaned_data["note"],
-            ip_address=client_ip(request),
-        )
-    except ActionNotAllowed as exc:
-        return finish_action(request, order, error=str(exc))
-    return finish_action(request, order, success="Order released: queued for placement.")
+    return _noted_order_action(
+        request,
+        pk,
+        form_class=ReleaseForm,
+        key="release",
+        service=release,
+        success="Order released: queued for placement.",
+    )
 
 
 @require_POST
