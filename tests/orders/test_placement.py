@@ -51,6 +51,9 @@ from tests.orders.factories import (
     UserFactory,
 )
 
+# Also run on the embedded SQLite default in CI's smoke lane.
+pytestmark = pytest.mark.smoke
+
 BASE_URL = "http://tango.test/raas/v2"
 
 

@@ -13,6 +13,9 @@ from orders.statuses import ORDER_STATUS_DESCRIPTIONS, ORDER_STATUS_NEXT_STEPS
 from tests.orders.factories import LineItemFactory, OrderFactory
 from tests.orders.fake_tango import FakeTango
 
+# Also run on the embedded SQLite default in CI's smoke lane.
+pytestmark = pytest.mark.smoke
+
 HTMX = {"HX-Request": "true"}
 
 

@@ -15,6 +15,9 @@ from django.urls import reverse
 from orders.models import SavedView
 from tests.orders.factories import LineItemFactory, OrderFactory
 
+# Also run on the embedded SQLite default in CI's smoke lane.
+pytestmark = pytest.mark.smoke
+
 HTMX = {"HX-Request": "true"}
 LIST = "/"
 
