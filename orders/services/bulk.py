@@ -43,11 +43,10 @@ from orders.services.placement import (
 from orders.services.rate_limit import wait_for_order_slot
 from orders.services.sync_changes import (
     Changes,
-    actor_or_none,
     bulk_write,
     line_item_event,
 )
-from orders.services.timeline import record_event
+from orders.services.timeline import actor_or_none, record_event
 from orders.statuses import EventSource, LineItemStatus, OrderSource
 from orders.statuses import PlacementState as _P
 from orders.tango.client import TangoClient, get_client

@@ -38,7 +38,7 @@ from django.utils import timezone
 from audit.services import record_action
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.rate_limit import wait_for_order_slot
-from orders.services.timeline import record_event, transition_state
+from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
     CREATE_DELIVERY_METHODS,
     PHYSICAL_DELIVERY_METHODS,
@@ -186,7 +186,7 @@ def create_order(
             campaign=campaign,
             notes=notes,
             purchase_order_number=purchase_order_number,
-            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            created_by=actor_or_none(acting_user),
         )
         LineItem.objects.create(
             order=order,

@@ -23,6 +23,7 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 
 from orders.models import LineItem, Order, OrderEvent
+from orders.services.timeline import actor_or_none
 from orders.statuses import FINAL_ORDER_STATUSES, EventSource, LineItemStatus
 from orders.tango.types import TangoOrder
 
@@ -103,10 +104,6 @@ class Changes:
 
     def old(self, field_name: str) -> Any:
         return self.fields[field_name][0]
-
-
-def actor_or_none(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "is_authenticated", False) else None
 
 
 def status_event(

@@ -11,6 +11,11 @@ from orders.models import LineItem, Order, OrderEvent
 from orders.statuses import EventSource, can_transition
 
 
+def actor_or_none(acting_user: Any) -> Any:
+    """The user to record as actor: None for the system, a task or an anonymous caller."""
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
 class InvalidTransition(Exception):
     """The order is not in a state that allows this change (someone else moved it first)."""
 
@@ -36,7 +41,7 @@ def record_event(
         message=message,
         old_status=old_status,
         new_status=new_status,
-        actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        actor=actor_or_none(acting_user),
         details=details or {},
         occurred_at=occurred_at or timezone.now(),
     )
