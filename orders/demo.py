@@ -167,7 +167,7 @@ def _sync_orders() -> None:
 
 
 def _recipient(rng: random.Random, n: int):
-    from orders.tango.types import Recipient
+    from tango.types import Recipient
 
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return Recipient(
@@ -180,8 +180,8 @@ def _recipient(rng: random.Random, n: int):
 
 
 def _create_remote_orders(count: int, admin_url: str) -> int:
-    from orders.tango.client import get_client
-    from orders.tango.errors import TangoError
+    from tango.client import get_client
+    from tango.errors import TangoError
 
     client = get_client()
     rng = random.Random(7)
@@ -217,7 +217,7 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
 
 
 def _create_physical_orders(client, admin_url: str) -> int:
-    from orders.tango.types import Address, Recipient
+    from tango.types import Address, Recipient
 
     made = 0
     for n, cents in enumerate(["00", "22", "22", "00"]):
@@ -257,8 +257,8 @@ def _create_physical_orders(client, admin_url: str) -> int:
 
 def _create_bulk_orders() -> int:
     """Multi-line async orders: one all good, two PARTIAL (some lines fail), one FAILED."""
-    from orders.tango.client import get_client
-    from orders.tango.types import Recipient
+    from tango.client import get_client
+    from tango.types import Recipient
 
     client = get_client()
     mixes = [["00", "00", "00"], ["00", "17", "00", "17"], ["17", "00"], ["17", "17"]]

@@ -40,7 +40,6 @@ from orders.services.placement import (
     tango_sender,
     validate,
 )
-from orders.services.rate_limit import wait_for_order_slot
 from orders.services.sync_changes import (
     Changes,
     bulk_write,
@@ -49,9 +48,10 @@ from orders.services.sync_changes import (
 from orders.services.timeline import actor_or_none, record_event
 from orders.statuses import EventSource, LineItemStatus, OrderSource
 from orders.statuses import PlacementState as _P
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
-from orders.tango.types import AsyncOrderAccepted, AsyncOrderDetail
+from tango.client import TangoClient, get_client
+from tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
+from tango.rate_limit import wait_for_order_slot
+from tango.types import AsyncOrderAccepted, AsyncOrderDetail
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from orders.services.sync_changes import (
     status_event,
 )
 from orders.statuses import EventSource, LineItemStatus, OrderStatus
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import AsyncOrderDetail
+from tango.client import TangoClient, get_client
+from tango.types import AsyncOrderDetail
 
 
 def mirror_async_order(

@@ -37,7 +37,6 @@ from django.utils import timezone
 
 from audit.services import record_action
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
-from orders.services.rate_limit import wait_for_order_slot
 from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
     CREATE_DELIVERY_METHODS,
@@ -49,15 +48,16 @@ from orders.statuses import (
     PlacementState,
     ValueType,
 )
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import (
+from tango.client import TangoClient, get_client
+from tango.errors import (
     TangoAlreadyExists,
     TangoError,
     TangoInsufficientFunds,
     TangoRejected,
     TangoUnavailable,
 )
-from orders.tango.types import Address, Recipient, Sender, TangoOrder
+from tango.rate_limit import wait_for_order_slot
+from tango.types import Address, Recipient, Sender, TangoOrder
 
 logger = logging.getLogger(__name__)
 

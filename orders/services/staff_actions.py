@@ -31,8 +31,8 @@ from orders.statuses import (
     LineItemStatus,
     RewardStatus,
 )
-from orders.tango.errors import TangoError
 from orders.templatetags.console import mask_email, mask_phone
+from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class ActionNotAllowed(Exception):
 
 def tango_client() -> Any:
     # Imported late: the console must load even where the Tango client is not configured.
-    from orders.tango.client import get_client
+    from tango.client import get_client
 
     return get_client()
 

@@ -26,7 +26,7 @@ from orders.services.staff_actions import (
     resend_blocker,
 )
 from orders.services.staff_orders import release
-from orders.tango.errors import TangoError
+from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 

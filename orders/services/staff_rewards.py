@@ -21,7 +21,7 @@ from orders.services import staff_actions
 from orders.services.staff_actions import ActionNotAllowed
 from orders.services.timeline import record_event
 from orders.statuses import EventSource, LineItemStatus, RewardStatus
-from orders.tango.errors import TangoError
+from tango.errors import TangoError
 
 # Tango: cancel/freeze only within 5 calendar days of issue (§7.3).
 ACTION_WINDOW = timedelta(days=5)

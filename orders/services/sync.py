@@ -39,8 +39,8 @@ from orders.services.sync_orders import (
 )
 from orders.services.sync_reference import sync_accounts, sync_catalog
 from orders.statuses import EventSource, OrderStatus
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoError, TangoNotFound
+from tango.client import TangoClient, get_client
+from tango.errors import TangoError, TangoNotFound
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from orders.services.sync_changes import (
     quantize,
     stale_line_item_read,
 )
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import TangoLineItem
+from tango.client import TangoClient, get_client
+from tango.types import TangoLineItem
 
 logger = logging.getLogger(__name__)
 

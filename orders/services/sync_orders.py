@@ -38,8 +38,8 @@ from orders.services.sync_changes import (
 from orders.services.sync_import import import_orders
 from orders.services.timeline import transition_state
 from orders.statuses import EventSource, PlacementState
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import TangoOrder
+from tango.client import TangoClient, get_client
+from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def fetch_orders_by_reference(
     would be older than it needs to be when written, and a retryable failure mid-way keeps
     the progress made.
     """
-    from orders.tango.errors import TangoNotFound
+    from tango.errors import TangoNotFound
 
     client = client or get_client()
     for reference in references:

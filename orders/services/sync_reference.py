@@ -19,8 +19,8 @@ from django.utils import timezone
 from orders.models import Account, Brand, CatalogItem, Customer
 from orders.services.sync_changes import Changes, SyncReport, bulk_write, quantize
 from orders.statuses import ValueType
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import CatalogEntry, TangoAccount
+from tango.client import TangoClient, get_client
+from tango.types import CatalogEntry, TangoAccount
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from celery.app.task import Task
 from django.conf import settings
 
 from orders.services import placement
-from orders.tango.errors import TangoAuthError, TangoUnavailable
+from tango.errors import TangoAuthError, TangoUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.app.task import Task
 
 from orders.services import staff_actions, staff_bulk
-from orders.tango.errors import TangoError, TangoThrottled, TangoUnavailable
+from tango.errors import TangoError, TangoThrottled, TangoUnavailable
 
 logger = logging.getLogger(__name__)
 

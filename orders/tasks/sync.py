@@ -17,8 +17,8 @@ from celery.app.task import Task
 from django.conf import settings
 
 from orders.services import bulk, sync
-from orders.tango.errors import TangoAuthError, TangoUnavailable
 from orders.tasks.placement import retry_countdown
+from tango.errors import TangoAuthError, TangoUnavailable
 
 logger = logging.getLogger(__name__)
 

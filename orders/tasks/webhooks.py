@@ -9,8 +9,8 @@ from celery.app.task import Task
 
 from orders.models import WebhookEvent
 from orders.services import webhooks
-from orders.tango.errors import TangoUnavailable
 from orders.tasks.placement import retry_countdown
+from tango.errors import TangoUnavailable
 
 logger = logging.getLogger(__name__)
 

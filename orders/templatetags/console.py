@@ -17,8 +17,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from orders.tango.types import mask_email as tango_mask_email
-from orders.tango.types import mask_phone as tango_mask_phone
+from tango.types import mask_email as tango_mask_email
+from tango.types import mask_phone as tango_mask_phone
 
 register = template.Library()
 

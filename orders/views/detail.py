@@ -42,7 +42,6 @@ from orders.statuses import (
     PlacementState,
     RewardStatus,
 )
-from orders.tango.errors import TangoError
 from orders.views.access import (
     client_ip,
     is_fragment_request,
@@ -50,6 +49,7 @@ from orders.views.access import (
     staff_view,
     vary_on_htmx,
 )
+from tango.errors import TangoError
 
 TIMELINE_LIMIT = 200
 PLACEMENT_EXPLANATIONS = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from orders.tango.types import Credential, ResendResult, Reward
+from tango.types import Credential, ResendResult, Reward
 
 REWARD = Reward(
     credentials=(

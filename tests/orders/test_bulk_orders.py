@@ -14,8 +14,8 @@ from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import bulk, sync
 from orders.services.placement import Outcome, PlacementValidationError
 from orders.statuses import OrderSource, PlacementState
-from orders.tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from orders.tasks.sync import place_bulk_order_task
+from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from tests.orders.factories import AccountFactory, CatalogItemFactory
 from tests.orders.test_sync import FakeTango, install_fake
 
@@ -268,7 +268,7 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
 
 @pytest.mark.integration
 def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueued) -> None:
-    from orders.tango.client import get_client, reset_client
+    from tango.client import get_client, reset_client
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:

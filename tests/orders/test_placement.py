@@ -35,15 +35,15 @@ from orders.services.placement import (
 )
 from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
-from orders.tango.client import TangoClient
-from orders.tango.errors import (
+from orders.tasks import placement as placement_tasks
+from tango.client import TangoClient
+from tango.errors import (
     TangoAuthError,
     TangoInsufficientFunds,
     TangoRejected,
     TangoUnavailable,
 )
-from orders.tango.types import CreateOrderResult, Money, TangoOrder
-from orders.tasks import placement as placement_tasks
+from tango.types import CreateOrderResult, Money, TangoOrder
 from tests.orders.factories import (
     AccountFactory,
     CatalogItemFactory,

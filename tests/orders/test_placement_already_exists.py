@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 import responses
 
-from orders import tango as tango_package
+import tango as tango_package
 from orders.models import Account, Order
 from orders.services import bulk, placement
 from orders.services.placement import Outcome, place_order
 from orders.statuses import PlacementState
-from orders.tango import errors
-from orders.tango.client import TangoClient
+from tango import errors
+from tango.client import TangoClient
 from tests.orders.factories import AccountFactory, CatalogItemFactory, OrderFactory
 from tests.orders.test_sync import FakeTango, install_fake
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from orders.models import OrderEvent, WebhookEvent
 from orders.services import staff_actions
-from orders.tango.types import Credential, Reward
-from orders.tango.types import mask_phone as tango_mask_phone
 from orders.templatetags import console
+from tango.types import Credential, Reward
+from tango.types import mask_phone as tango_mask_phone
 from tests.orders.factories import OrderFactory
 from tests.orders.fake_tango import FakeTango
 

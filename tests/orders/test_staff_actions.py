@@ -13,8 +13,8 @@ from orders.models import BulkJob, LineItem, OrderEvent
 from orders.services import staff_actions, staff_bulk, staff_orders, staff_rewards
 from orders.services.saved_views import clean_query_string, delete_view, save_view
 from orders.services.staff_actions import ActionNotAllowed, ResendTarget
-from orders.tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
 from orders.tasks.staff import resend_line_item_task, run_bulk_job
+from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
 from tests.orders.factories import CatalogItemFactory, LineItemFactory, OrderFactory
 from tests.orders.fake_tango import FakeTango
 

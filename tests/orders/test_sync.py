@@ -1,7 +1,7 @@
 """Status sync: windows, bulk upserts, no-op passes, imports, events, stuck orders, refresh.
 
 Unit tests use `FakeTango`, an in-memory stand-in with the client's method signatures whose
-answers are parsed by the real `orders.tango.types` (from Tango-shaped JSON), and which refuses
+answers are parsed by the real `tango.types` (from Tango-shaped JSON), and which refuses
 pages beyond its result window the way Tango does (400.021). The last test runs the real client
 against the simulator and proves convergence after faults.
 """
@@ -28,9 +28,9 @@ from orders.services import sync, sync_orders
 from orders.services.sync_line_items import sync_line_items
 from orders.services.sync_orders import sync_orders_window
 from orders.statuses import EventSource, PlacementState
-from orders.tango import client as client_module
-from orders.tango.errors import TangoNotFound, TangoRejected, TangoUnavailable
-from orders.tango.types import (
+from tango import client as client_module
+from tango.errors import TangoNotFound, TangoRejected, TangoUnavailable
+from tango.types import (
     AsyncOrderAccepted,
     AsyncOrderDetail,
     CatalogBrand,
@@ -785,8 +785,8 @@ def _local_state() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
 @pytest.mark.integration
 def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) -> None:
     from orders.services.placement import create_order, place_order
-    from orders.tango.client import get_client, reset_client
-    from orders.tango.types import Recipient
+    from tango.client import get_client, reset_client
+    from tango.types import Recipient
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:

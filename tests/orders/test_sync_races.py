@@ -23,7 +23,8 @@ from orders.services import bulk_mirror, sync, sync_line_items, sync_orders, web
 from orders.services.sync_line_items import sync_line_items as sync_line_items_window
 from orders.services.sync_orders import sync_orders_window
 from orders.statuses import FINAL_ORDER_STATUSES
-from orders.tango.types import AsyncOrderDetail, TangoOrder
+from tango.types import AsyncOrderDetail, TangoOrder
+from tango.webhooks import parse_envelope
 from tests.orders.factories import LineItemFactory, OrderFactory
 from tests.orders.test_sync import T0, WINDOW, FakeTango, install_fake, seed
 
@@ -235,7 +236,7 @@ def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item
         "eventData": {"referenceLineItemId": reference_line_item_id, "status": "FROZEN"},
     }
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     assert webhooks.process_webhook_event(webhook_event_id=event.pk) == "processed"
 
 
@@ -314,7 +315,7 @@ def test_a_webhook_waits_for_the_pass_holding_the_line_then_applies(
         "eventData": {"referenceLineItemId": f"{a}-1", "status": "FROZEN"},
     }
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     outcome: list[str] = []
     errors: list[BaseException] = []
 

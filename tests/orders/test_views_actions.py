@@ -179,7 +179,7 @@ def test_refresh_calls_the_sync_service_and_reports(client, make_user, monkeypat
 
 
 def test_refresh_shows_tangos_error_instead_of_failing(client, make_user, monkeypatch):
-    from orders.tango.errors import TangoUnavailable
+    from tango.errors import TangoUnavailable
 
     def broken(**kwargs):
         raise TangoUnavailable("bad gateway", status_code=502)

@@ -19,9 +19,10 @@ from django.urls import path
 from orders.models import Account, LineItem, OrderEvent, WebhookEvent
 from orders.services import webhooks
 from orders.statuses import EventSource
-from orders.tango.types import Webhook
 from orders.tasks.webhooks import process_webhook_event as process_task
 from orders.webhook_views import tango_webhook
+from tango.types import Webhook
+from tango.webhooks import parse_envelope
 from tests.orders.factories import AccountFactory, LineItemFactory, OrderFactory
 from tests.orders.test_sync import FakeTango, install_fake
 
@@ -243,7 +244,7 @@ def test_array_spellings_of_category_and_event_type_are_accepted(
 
 def _store(payload: dict[str, Any]) -> WebhookEvent:
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     return event
 
 
@@ -415,7 +416,7 @@ def test_simulator_webhooks_reach_the_endpoint_signed(
     import time
 
     from orders.services import sync
-    from orders.tango.client import reset_client
+    from tango.client import reset_client
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path) as sim:

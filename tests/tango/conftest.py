@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import responses
 
-from orders.tango import TangoClient
+from tango import TangoClient
 from tests.tango.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME
 
 

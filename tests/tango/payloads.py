@@ -284,7 +284,7 @@ def create_kwargs(**overrides) -> dict:
     """Keyword arguments for TangoClient.create_order, overridable per test."""
     from decimal import Decimal
 
-    from orders.tango import Recipient, Sender
+    from tango import Recipient, Sender
 
     fields = {
         "customer_identifier": "acme-main",

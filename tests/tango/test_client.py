@@ -12,12 +12,12 @@ import pytest
 import requests
 from responses import matchers
 
-from orders.tango import (
+from tango import (
     TangoClient,
     TangoThrottled,
     TangoUnavailable,
 )
-from orders.tango import client as client_module
+from tango import client as client_module
 from tests.tango import payloads as p
 from tests.tango.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME, create_kwargs
 
@@ -307,7 +307,7 @@ def test_one_log_line_per_call_without_secrets(tango, mocked, caplog):
     with pytest.raises(TangoUnavailable):
         tango.list_accounts()
 
-    lines = [r for r in caplog.records if r.name.startswith("orders.tango")]
+    lines = [r for r in caplog.records if r.name.startswith("tango")]
     assert len(lines) == 5
     first = lines[0].getMessage()
     assert "POST /orders -> 201" in first

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from orders.tango import (
+from tango import (
     TangoAlreadyExists,
     TangoAuthError,
     TangoClient,

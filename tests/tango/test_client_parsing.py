@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from responses import matchers
 
-from orders.tango import (
+from tango import (
     Recipient,
     TangoRejected,
 )

@@ -3,8 +3,8 @@
 One ``TangoClient`` per process (``get_client()``) on one ``requests.Session`` (see
 transport.py for auth, timeouts and the one-log-line-per-call rule).
 
-Every answer becomes a frozen dataclass from ``orders.tango.types``; every failure becomes a
-typed error from ``orders.tango.errors``. The client never retries by itself: a retried
+Every answer becomes a frozen dataclass from ``tango.types``; every failure becomes a
+typed error from ``tango.errors``. The client never retries by itself: a retried
 POST /orders is only safe with the same externalRefID, and that decision belongs to the caller.
 """
 
@@ -377,6 +377,8 @@ def get_client() -> TangoClient:
         with _client_lock:
             client = _client
             if client is None or _client_pid != os.getpid():
+                # Imported here, not at the top: the client itself works without Django
+                # (bench scripts, contract tests); only this per-process default reads settings.
                 from django.conf import settings
 
                 client = TangoClient(
