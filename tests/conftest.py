@@ -6,7 +6,19 @@ import os
 
 import pytest
 
+from tango.client import install_client, reset_client
+from tango.testing import FakeTango
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def fake_tango():
+    """A fresh FakeTango as this process's Tango client (tango.client's one seam), reset after."""
+    fake = FakeTango()
+    install_client(fake)
+    yield fake
+    reset_client()
 
 
 @pytest.fixture

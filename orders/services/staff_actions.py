@@ -32,6 +32,7 @@ from orders.statuses import (
     RewardStatus,
 )
 from orders.templatetags.console import mask_email, mask_phone
+from tango.client import get_client
 from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
@@ -54,13 +55,6 @@ RESEND_REASON_CODES = {
 
 class ActionNotAllowed(Exception):
     """The action is not possible for this object right now; the message is for staff."""
-
-
-def tango_client() -> Any:
-    # Imported late: the console must load even where the Tango client is not configured.
-    from tango.client import get_client
-
-    return get_client()
 
 
 # --- Eligibility ------------------------------------------------------------------------------
@@ -263,7 +257,7 @@ def perform_resend(*, line_item_id: int, request_event_id: int) -> OrderEvent | 
         new_method = "EMAIL"
     elif new_mobile and line_item.delivery_method not in {"PHONE", "WHATSAPP"}:
         new_method = "PHONE"
-    client = tango_client()
+    client = get_client()
     if line_item.reference_line_item_id:
         result = client.resend_line_item(
             line_item.reference_line_item_id,

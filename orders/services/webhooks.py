@@ -30,7 +30,7 @@ from orders.statuses import (
     AccountStatus,
     EventSource,
 )
-from tango.client import TangoClient, get_client
+from tango.client import get_client
 from tango.errors import TangoNotFound
 from tango.types import AsyncOrderDetail
 from tango.webhooks import Envelope
@@ -68,7 +68,7 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
 # --- processing -------------------------------------------------------------------------------
 
 
-def process_webhook_event(*, webhook_event_id: int, client: TangoClient | None = None) -> str:
+def process_webhook_event(*, webhook_event_id: int) -> str:
     """Apply a stored event once. Returns what happened (also kept in processing_error)."""
     event = WebhookEvent.objects.get(pk=webhook_event_id)
     if event.processed_at is not None:
@@ -84,7 +84,7 @@ def process_webhook_event(*, webhook_event_id: int, client: TangoClient | None =
         )
         _finish(event, IGNORED_UNKNOWN_TYPE)
         return IGNORED_UNKNOWN_TYPE
-    fetched = handler.fetch(event, data, client) if handler.fetch else None
+    fetched = handler.fetch(event, data) if handler.fetch else None
     with transaction.atomic():
         if not _claim(event):
             return "already processed"
@@ -196,14 +196,12 @@ def _async_order_for(data: dict[str, Any]) -> Order | None:
     return orders.first() if ext else None
 
 
-def _fetch_async_order(
-    event: WebhookEvent, data: dict[str, Any], client: TangoClient | None
-) -> AsyncOrderDetail | None:
+def _fetch_async_order(event: WebhookEvent, data: dict[str, Any]) -> AsyncOrderDetail | None:
     order = _async_order_for(data)
     if order is None:
         return None
     try:
-        return (client or get_client()).get_async_order(
+        return get_client().get_async_order(
             customer_identifier=order.customer.identifier,
             account_identifier=order.account.identifier,
             external_ref_id=order.external_ref_id,
@@ -286,7 +284,7 @@ def _apply_connectivity_test(event: WebhookEvent, data: dict[str, Any], fetched:
 class Handler:
     apply: Callable[[WebhookEvent, dict[str, Any], Any], str]
     # The Tango read an event needs, done before the transaction (never hold one across HTTP).
-    fetch: Callable[[WebhookEvent, dict[str, Any], TangoClient | None], Any] | None = None
+    fetch: Callable[[WebhookEvent, dict[str, Any]], Any] | None = None
 
 
 HANDLERS: dict[str, Handler] = {

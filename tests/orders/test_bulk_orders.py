@@ -16,13 +16,8 @@ from orders.services.placement import Outcome, PlacementValidationError
 from orders.statuses import OrderSource, PlacementState
 from orders.tasks.sync import place_bulk_order_task
 from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
-from tests.orders.factories import AccountFactory, CatalogItemFactory
-from tests.orders.test_sync import FakeTango, install_fake
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
+from tango.testing import FakeTango
+from tests.factories import AccountFactory, CatalogItemFactory
 
 
 @pytest.fixture(autouse=True)
@@ -239,7 +234,7 @@ def test_task_does_not_retry_a_rejection(
 
 
 def test_single_orders_are_not_placed_through_the_bulk_path(account: Account) -> None:
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     with pytest.raises(ValueError, match="not a bulk order"):
         bulk.place_bulk_order(order_id=OrderFactory().pk)

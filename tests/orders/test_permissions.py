@@ -18,10 +18,8 @@ from django.urls import reverse
 from orders import urls
 from orders.models import BulkJob, SavedView
 from orders.roles import ROLE_PERMISSIONS
-from orders.services import staff_actions
 from orders.services import sync as sync_service
-from tests.orders.factories import OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tests.factories import OrderFactory, at_tango
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
 NOT_CONSOLE = {"healthz", "tango-webhook"}  # public health check; HMAC-authenticated webhook
@@ -81,12 +79,11 @@ ROUTES = [
 
 
 @pytest.fixture
-def world(db, make_user, monkeypatch):
+def world(db, make_user, monkeypatch, fake_tango):
     """One object of each kind the URLs point at, and Tango stubbed out."""
-    monkeypatch.setattr(staff_actions, "tango_client", FakeTango)
     monkeypatch.setattr(sync_service, "refresh_order", lambda **kwargs: None)
     owner = make_user("Admin", username="owner")
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     return {
         "order": order,
         "line_item": order.line_items.get(),

@@ -16,8 +16,7 @@ from orders.services import staff_actions
 from orders.templatetags import console
 from tango.types import Credential, Reward
 from tango.types import mask_phone as tango_mask_phone
-from tests.orders.factories import OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tests.factories import OrderFactory, at_tango
 
 RILEY = {
     "line_item__recipient_first_name": "Riley",
@@ -170,19 +169,18 @@ def test_a_role_without_view_recipient_never_sees_the_address(client, make_user)
     assert client.post(reverse("orders:unmask", args=[order.pk])).status_code == 403
 
 
-def reveal(client, monkeypatch, credentials):
-    fake = FakeTango(reward=Reward(credentials=credentials, redemption_instructions=""))
-    monkeypatch.setattr(staff_actions, "tango_client", lambda: fake)
-    line_item = OrderFactory(placed=True).line_items.get()
+def reveal(client, fake_tango, credentials):
+    fake_tango.reward = Reward(credentials=credentials, redemption_instructions="")
+    line_item = at_tango(OrderFactory(placed=True)).line_items.get()
     url = reverse("orders:reveal", args=[line_item.pk])
     return client.post(url, {"reason": "ticket 9"}).content.decode()
 
 
-def test_a_credential_that_is_not_https_is_plain_text(client, make_user, monkeypatch):
+def test_a_credential_that_is_not_https_is_plain_text(client, make_user, fake_tango):
     login(client, make_user, "Manager")
     html = reveal(
         client,
-        monkeypatch,
+        fake_tango,
         (
             Credential(label="Link", value="javascript:alert(document.cookie)", type="url"),
             Credential(label="Other", value="http://rewards.example/plain", type="url"),
@@ -192,11 +190,11 @@ def test_a_credential_that_is_not_https_is_plain_text(client, make_user, monkeyp
     assert 'href="javascript:' not in html and 'href="http://rewards' not in html
 
 
-def test_an_https_credential_links_out_without_an_opener(client, make_user, monkeypatch):
+def test_an_https_credential_links_out_without_an_opener(client, make_user, fake_tango):
     login(client, make_user, "Manager")
     html = reveal(
         client,
-        monkeypatch,
+        fake_tango,
         (Credential(label="Redemption link", value="https://rewards.example/r/Q", type="text"),),
     )
     link = re.search(r'<a href="https://rewards.example/r/Q"[^>]*>', html)

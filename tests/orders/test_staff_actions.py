@@ -15,17 +15,16 @@ from orders.services.saved_views import clean_query_string, delete_view, save_vi
 from orders.services.staff_actions import ActionNotAllowed, ResendTarget
 from orders.tasks.staff import resend_line_item_task, run_bulk_job
 from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
-from tests.orders.factories import CatalogItemFactory, LineItemFactory, OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tango.testing import FakeTango
+from tests.factories import CatalogItemFactory, LineItemFactory, OrderFactory, at_tango
 
 IP = "10.1.2.3"
 
 
-@pytest.fixture
-def tango(monkeypatch):
-    fake = FakeTango()
-    monkeypatch.setattr(staff_actions, "tango_client", lambda: fake)
-    return fake
+@pytest.fixture(autouse=True)
+def tango(fake_tango: FakeTango) -> FakeTango:
+    """Every test here talks to the fake (placed_line_item mirrors its order there)."""
+    return fake_tango
 
 
 @pytest.fixture
@@ -39,6 +38,7 @@ def placed_line_item(**kwargs) -> LineItem:
     for key, value in kwargs.items():
         setattr(line_item, key, value)
     line_item.save()
+    at_tango(order)
     return line_item
 
 
@@ -139,8 +139,8 @@ def test_perform_resend_sends_once_and_writes_the_result(staff, tango):
     result = staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
 
     assert tango.names() == ["resend_line_item"]
-    _, args, kwargs = tango.calls[0]
-    assert args == (line_item.reference_line_item_id,)
+    _, kwargs = tango.calls[0]
+    assert kwargs["reference_line_item_id"] == line_item.reference_line_item_id
     assert kwargs["new_email"] == "fixed@example.com"
     assert kwargs["new_delivery_method"] is None  # still email: Tango keeps the channel
     line_item.refresh_from_db()
@@ -160,7 +160,7 @@ def test_a_corrected_mobile_switches_an_email_reward_to_text(staff, tango):
     line_item = placed_line_item()
     event = request(line_item, staff, new_mobile="+15551234567", reason="prefers SMS")
     staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
-    kwargs = tango.calls[0][2]
+    kwargs = tango.calls[0][1]
     assert kwargs["new_mobile_number"] == "+15551234567"
     assert kwargs["new_delivery_method"] == "PHONE"
 
@@ -319,7 +319,11 @@ def test_cancel_calls_tango_and_stores_what_tango_says_now(staff, tango):
         ip_address=IP,
     )
     assert tango.names() == ["cancel_line_item", "get_line_item"]
-    assert tango.calls[0][2] == {"reason_code": "DUPLICATE", "other_reason": ""}
+    assert tango.calls[0][1] == {
+        "reference_line_item_id": line_item.reference_line_item_id,
+        "reason_code": "DUPLICATE",
+        "other_reason": "",
+    }
     line_item.refresh_from_db()
     assert (line_item.status, line_item.reward_status, line_item.can_cancel) == (
         "CANCELLED",
@@ -427,7 +431,7 @@ def test_bulk_release_reports_each_order(staff):
 
 
 def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
-    first, second = OrderFactory(placed=True), OrderFactory(placed=True)
+    first, second = at_tango(OrderFactory(placed=True)), at_tango(OrderFactory(placed=True))
     job = BulkJob.objects.create(
         action="resend",
         order_ids=[first.pk, second.pk],
@@ -441,7 +445,9 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
     job.refresh_from_db()
     assert (job.done, job.succeeded, job.failed, job.status) == (2, 1, 0, "done")
     assert tango.names() == ["resend_line_item"]
-    assert tango.calls[0][1] == (second.line_items.get().reference_line_item_id,)
+    assert tango.calls[0][1]["reference_line_item_id"] == (
+        second.line_items.get().reference_line_item_id
+    )
     assert second.line_items.get().resend_count == 1
 
     # A redelivered, finished job does nothing.
@@ -450,7 +456,7 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
 
 
 def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     tango.errors["resend_line_item"] = TangoThrottled("too soon", retry_after=20)
     job = BulkJob.objects.create(action="resend", order_ids=[order.pk], total=1, created_by=staff)
     staff_bulk.perform_bulk_job(job_id=job.pk)
@@ -462,7 +468,7 @@ def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
 
 def test_hold_is_offered_only_before_any_placement_attempt(db):
     from orders.services.staff_orders import hold_blocker
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     fresh = OrderFactory()
     assert hold_blocker(fresh) is None

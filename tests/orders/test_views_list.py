@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import SavedView
-from tests.orders.factories import LineItemFactory, OrderFactory
+from tests.factories import LineItemFactory, OrderFactory
 
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke

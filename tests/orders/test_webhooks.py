@@ -21,10 +21,9 @@ from orders.services import webhooks
 from orders.statuses import EventSource
 from orders.tasks.webhooks import process_webhook_event as process_task
 from orders.webhook_views import tango_webhook
-from tango.types import Webhook
+from tango.testing import FakeTango
 from tango.webhooks import parse_envelope
-from tests.orders.factories import AccountFactory, LineItemFactory, OrderFactory
-from tests.orders.test_sync import FakeTango, install_fake
+from tests.factories import AccountFactory, LineItemFactory, OrderFactory
 
 # The lead wires the project URL; the tests route to the view themselves.
 urlpatterns = [path("webhooks/tango/", tango_webhook)]
@@ -32,11 +31,6 @@ pytestmark = pytest.mark.urls(__name__)
 
 URL = "/webhooks/tango/"
 SECRET = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
 
 
 def signed(body: bytes, secret: str = SECRET) -> str:
@@ -363,22 +357,8 @@ def test_async_order_status_mirrors_the_bulk_order(
 # --- setup_webhooks --------------------------------------------------------------------------
 
 
-class WebhookFake(FakeTango):
-    hooks: list[Webhook]
-
-    def list_webhooks(self) -> tuple[Webhook, ...]:
-        self._record("list_webhooks")
-        return tuple(getattr(self, "hooks", []))
-
-    def create_webhook(self, *, url: str, hmac_secret_b64: str, event_types: list[str]) -> Webhook:
-        self._record("create_webhook", url=url, secret=hmac_secret_b64, event_types=event_types)
-        hook = Webhook(webhook_id="wh-1", url=url, expires_at=None)
-        self.hooks = [*getattr(self, "hooks", []), hook]
-        return hook
-
-
-def test_setup_webhooks_subscribes_once(monkeypatch, settings, db) -> None:
-    fake = install_fake(monkeypatch, WebhookFake())
+def test_setup_webhooks_subscribes_once(fake_tango: FakeTango, settings, db) -> None:
+    fake = fake_tango
     settings.TANGO_WEBHOOK_URL = "http://127.0.0.1:8000/webhooks/tango/"
 
     out = StringIO()

@@ -6,7 +6,7 @@ import pytest
 import responses
 
 from tango import TangoClient
-from tests.tango.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME
+from tango.testing.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from tango import (
     TangoThrottled,
     TangoUnavailable,
 )
-from tests.tango import payloads as p
-from tests.tango.payloads import BASE, create_kwargs
+from tango.testing import payloads as p
+from tango.testing.payloads import BASE, create_kwargs
 
 # --- error mapping --------------------------------------------------------------------------
 
