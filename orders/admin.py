@@ -17,6 +17,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from core.access import client_ip
+from core.masking import mask_details, recipient_display
 from orders.models import (
     Account,
     Brand,
@@ -30,8 +32,6 @@ from orders.models import (
     WebhookEvent,
 )
 from orders.services.staff_actions import unmask_recipient
-from orders.templatetags.console import mask_details, recipient_display
-from orders.views.access import client_ip
 
 VIEW_RECIPIENT = "orders.view_recipient"
 RECIPIENT_FIELDS = (

@@ -29,7 +29,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from orders.roles import ensure_roles
+from core.roles import ensure_roles
 
 DEMO_USERS = {
     # username: (role group, first name, superuser)

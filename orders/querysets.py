@@ -35,7 +35,7 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(state__in=[PlacementState.QUEUED, PlacementState.PLACING])
 
     def pending_since(self, cutoff: datetime) -> OrderQuerySet:
-        """PENDING at Tango since before `cutoff` (see orders.business_days for the cutoff)."""
+        """PENDING at Tango since before `cutoff` (see core.business_days for the cutoff)."""
         return self.filter(tango_status=OrderStatus.PENDING, tango_created_at__lt=cutoff)
 
     def for_list(self) -> OrderQuerySet:

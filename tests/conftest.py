@@ -23,7 +23,7 @@ def fake_tango():
 
 @pytest.fixture
 def roles(db):
-    from orders.roles import ensure_roles
+    from core.roles import ensure_roles
 
     return ensure_roles()
 

@@ -41,7 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if not create or not extracted:
             return
-        from orders.roles import ensure_roles
+        from core.roles import ensure_roles
 
         self.groups.add(ensure_roles()[extracted])
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from audit.services import record_action
+from core import phones
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
@@ -63,7 +63,6 @@ logger = logging.getLogger(__name__)
 
 _P = PlacementState
 _T = TypeVar("_T")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
 _ADDRESS_REQUIRED = ("street1", "city", "state", "postal_code", "country")
 # Tango requires recipient details for these; NONE/EMBEDDED only store them (§4.1).
@@ -436,12 +435,15 @@ def tango_recipient(line_item: LineItem) -> Recipient:
 def recipient_fields(
     *, first_name: str, last_name: str, email: str, mobile: str, address: Mapping[str, str]
 ) -> dict[str, str]:
-    """LineItem's recipient and mailing-address columns from entered (validated) values."""
+    """LineItem's recipient and mailing-address columns from entered (validated) values.
+
+    A mobile number the phone rule accepts is stored in E.164 (what Tango expects).
+    """
     return {
         "recipient_first_name": first_name,
         "recipient_last_name": last_name,
         "recipient_email": email,
-        "recipient_mobile": mobile,
+        "recipient_mobile": phones.as_e164(mobile),
         **{f"address_{key}": address[key] for key in ADDRESS_KEYS if key != "country"},
         "address_country": address["country"].upper(),
     }
@@ -743,11 +745,11 @@ def validate(
         raise PlacementValidationError("The recipient's first name is required.")
     if delivery_method == DeliveryMethod.EMAIL and not email.strip():
         raise PlacementValidationError("An email address is required for EMAIL delivery.")
-    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP) and not _E164.match(
-        mobile
+    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP) and not (
+        phones.is_mobile(mobile)
     ):
         raise PlacementValidationError(
-            "A mobile number in international format (e.g. +14155550100) is required for "
+            f"A mobile number in international format (e.g. {phones.EXAMPLE}) is required for "
             f"{delivery_method} delivery."
         )
     if physical:

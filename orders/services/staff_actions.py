@@ -24,6 +24,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import record_action
+from core.errors import ActionNotAllowed
+from core.masking import mask_email, mask_phone
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.timeline import record_event
 from orders.statuses import (
@@ -31,7 +33,6 @@ from orders.statuses import (
     LineItemStatus,
     RewardStatus,
 )
-from orders.templatetags.console import mask_email, mask_phone
 from tango.client import get_client
 from tango.errors import TangoError
 
@@ -51,10 +52,6 @@ RESEND_REASON_CODES = {
     "REMINDER": "Reminder",
     "OTHER": "Other",
 }
-
-
-class ActionNotAllowed(Exception):
-    """The action is not possible for this object right now; the message is for staff."""
 
 
 # --- Eligibility ------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_action
+from core.errors import ActionNotAllowed
 from orders.models import Order
-from orders.services.staff_actions import ActionNotAllowed
 from orders.services.timeline import InvalidTransition
 from orders.statuses import HoldReason, PlacementState
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_action
+from core.errors import ActionNotAllowed
 from orders.models import LineItem, OrderEvent
-from orders.services.staff_actions import ActionNotAllowed
 from orders.services.timeline import record_event
 from orders.statuses import EventSource, LineItemStatus, RewardStatus
 from tango.client import get_client

@@ -26,7 +26,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from audit.services import record_action
-from orders.business_days import stuck_cutoff
+from core.business_days import stuck_cutoff
 from orders.models import Order, OrderEvent
 from orders.services.bulk_mirror import mirror_async_order
 from orders.services.sync_changes import SyncReport

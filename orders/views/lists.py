@@ -19,13 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
+from core.errors import ActionNotAllowed
+from core.paging import keyset_page
 from orders.filters import FACETS, OrderFilter
 from orders.forms import BulkForm, SavedViewForm
 from orders.models import BulkJob, LineItem, Order, SavedView
 from orders.services.saved_views import clean_query_string, delete_view, save_view
-from orders.services.staff_actions import ActionNotAllowed
-from orders.views.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
-from orders.views.paging import keyset_page
 
 PAGE_SIZES = (25, 50, 100, 200)
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list

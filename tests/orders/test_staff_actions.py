@@ -9,10 +9,11 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.errors import ActionNotAllowed
 from orders.models import BulkJob, LineItem, OrderEvent
 from orders.services import staff_actions, staff_bulk, staff_orders, staff_rewards
 from orders.services.saved_views import clean_query_string, delete_view, save_view
-from orders.services.staff_actions import ActionNotAllowed, ResendTarget
+from orders.services.staff_actions import ResendTarget
 from orders.tasks.staff import resend_line_item_task, run_bulk_job
 from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
 from tango.testing import FakeTango

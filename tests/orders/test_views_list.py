@@ -131,7 +131,7 @@ def test_sorting_by_amount_both_ways(client, support):
 
 
 def test_the_total_is_capped_not_counted(client, support, monkeypatch):
-    from orders.views import paging
+    from core import paging
 
     monkeypatch.setattr(paging, "COUNT_CAP", 3)
     for _ in range(5):
