@@ -22,6 +22,26 @@ def fake_tango():
 
 
 @pytest.fixture
+def record_tasks(monkeypatch):
+    """`record_tasks(callback)`: what core.jobs would hand the broker after commit goes to
+    `callback(task_name, kwargs)` instead (no broker involved, never eager)."""
+    from core import jobs
+
+    def install(callback):
+        monkeypatch.setattr(jobs, "send", callback)
+
+    return install
+
+
+@pytest.fixture
+def sent_tasks(record_tasks) -> list[tuple[str, dict]]:
+    """(task name, kwargs) of every task enqueued through core.jobs and committed."""
+    sent: list[tuple[str, dict]] = []
+    record_tasks(lambda name, kwargs: sent.append((name, kwargs)))
+    return sent
+
+
+@pytest.fixture
 def roles(db):
     from core.roles import ensure_roles
 

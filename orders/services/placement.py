@@ -35,7 +35,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from audit.services import record_action
-from core import phones
+from core import jobs, phones
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
@@ -317,10 +317,9 @@ def enqueue_placement(order_id: int, *, is_bulk: bool | None = None) -> None:
     if is_bulk is None:
         is_bulk = Order.objects.filter(pk=order_id).values_list("is_bulk", flat=True).get()
     if is_bulk:
-        from orders.tasks.sync import place_bulk_order_task as task
+        jobs.enqueue("orders.tasks.sync.place_bulk_order_task", order_id=order_id)
     else:
-        from orders.tasks.placement import place_order_task as task
-    transaction.on_commit(partial(task.delay, order_id))
+        jobs.enqueue("orders.tasks.placement.place_order_task", order_id=order_id)
 
 
 # --- placing orders (called by the task; never inside a transaction) -------------------------
@@ -672,8 +671,6 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     * a retry (attempts > 0) older than the longest retry countdown plus `cutoff`: the
       countdown message was held by a worker that died.
     """
-    from orders.tasks.placement import max_retry_countdown
-
     rows = list(
         Order.objects.filter(state=_P.QUEUED, updated_at__lt=cutoff)
         .order_by("updated_at", "pk")
@@ -687,7 +684,7 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     stalled = not OrderEvent.objects.filter(
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT, occurred_at__gte=cutoff
     ).exists()
-    retry_cutoff = cutoff - timedelta(seconds=max_retry_countdown())
+    retry_cutoff = cutoff - timedelta(seconds=jobs.max_retry_countdown())
     return [
         pk
         for pk, updated_at, attempts in rows

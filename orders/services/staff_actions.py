@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import record_action
+from core import jobs
 from core.errors import ActionNotAllowed
 from core.masking import mask_email, mask_phone
 from orders.models import LineItem, Order, OrderEvent
@@ -194,9 +195,11 @@ def request_resend(
             ip_address=ip_address,
         )
         if enqueue:
-            from orders.tasks.staff import resend_line_item_task
-
-            resend_line_item_task.delay_on_commit(line_item_id, event.pk)
+            jobs.enqueue(
+                "orders.tasks.staff.resend_line_item_task",
+                line_item_id=line_item_id,
+                request_event_id=event.pk,
+            )
     return event
 
 

@@ -39,6 +39,7 @@ from orders.services.sync_import import import_orders
 from orders.services.timeline import transition_state
 from orders.statuses import EventSource, PlacementState
 from tango.client import TangoClient, get_client
+from tango.errors import TangoNotFound
 from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -303,8 +304,6 @@ def fetch_orders_by_reference(references: Sequence[str], *, report: SyncReport) 
     would be older than it needs to be when written, and a retryable failure mid-way keeps
     the progress made.
     """
-    from tango.errors import TangoNotFound
-
     client = get_client()
     for reference in references:
         try:

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import jobs
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent, WebhookEvent
 from orders.services.bulk_mirror import apply_async_detail
 from orders.services.sync_changes import Changes, bulk_write, fit, line_item_event, quantize
@@ -46,8 +47,6 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
     Returns (event, created). A redelivery of an event that is not processed yet is enqueued
     again: the first task may have been lost, and processing is idempotent.
     """
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
     with transaction.atomic():
         event, created = WebhookEvent.objects.get_or_create(
             event_id=envelope.event_id,
@@ -61,7 +60,7 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
             },
         )
         if created or event.processed_at is None:
-            process_task.delay_on_commit(event.pk)
+            jobs.enqueue("orders.tasks.webhooks.process_webhook_event", webhook_event_id=event.pk)
     return event, created
 
 

@@ -13,6 +13,7 @@ from django import template
 from django.utils import timezone
 
 from core.masking import RecipientDisplay, mask_email, mask_phone, recipient_display
+from orders import statuses
 
 register = template.Library()
 
@@ -45,8 +46,6 @@ def status_class(value: str | None) -> str:
 
 
 def _all_labels() -> dict[str, str]:
-    from orders import statuses
-
     labels: dict[str, str] = {}
     for vocabulary in (
         statuses.PlacementState,

@@ -8,8 +8,8 @@ never waits for a GROUP BY. The filter state lives in the URL (hx-push-url).
 from __future__ import annotations
 
 import hashlib
-import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -40,8 +40,6 @@ SORTS = {
 }
 DEFAULT_SORT = "-created"
 FACET_CACHE_SECONDS = 30
-# Facet counts that take longer than this are not shown (PostgreSQL statement_timeout).
-FACET_BUDGET_MS = int(os.environ.get("ORDER_FACET_BUDGET_MS", "400"))
 # Parameters that change the page or order but not the set of matching orders.
 NON_FILTER_PARAMS = frozenset({"sort", "per", "after", "before", "start"})
 
@@ -82,7 +80,7 @@ def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str,
     key = "order-facets:" + hashlib.sha256(filter_qs.encode()).hexdigest()
     counts = cache.get(key)
     if counts is None:
-        counts = filterset.facet_counts(budget_ms=FACET_BUDGET_MS)
+        counts = filterset.facet_counts(budget_ms=settings.ORDER_FACET_BUDGET_MS)
         cache.set(key, counts, FACET_CACHE_SECONDS)
     return counts
 

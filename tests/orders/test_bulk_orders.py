@@ -14,7 +14,7 @@ from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import bulk, sync
 from orders.services.placement import Outcome, PlacementValidationError
 from orders.statuses import OrderSource, PlacementState
-from orders.tasks.sync import place_bulk_order_task
+from orders.tasks.placement import place_bulk_order_task
 from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from tango.testing import FakeTango
 from tests.factories import AccountFactory, CatalogItemFactory
@@ -45,9 +45,14 @@ def lines(*amounts: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    monkeypatch.setattr(place_bulk_order_task, "delay", lambda order_id: calls.append(order_id))
+def enqueued(record_tasks) -> list:
+    """Order ids handed to the broker for the bulk placement task (after commit)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["order_id"] if name == "orders.tasks.sync.place_bulk_order_task" else (name, kw)
+        )
+    )
     return calls
 
 

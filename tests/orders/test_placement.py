@@ -8,7 +8,6 @@ covered end to end.
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -69,10 +68,15 @@ def posts_and_lookups(tango: FakeTango) -> tuple[int, int]:
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
-    """Order ids handed to the broker (place_order_task.delay), in order."""
-    calls: list[int] = []
-    monkeypatch.setattr(placement_tasks.place_order_task, "delay", calls.append)
+def enqueued(record_tasks):
+    """Order ids handed to the broker for place_order_task (after commit), in order; any
+    other task would show up as (name, kwargs)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["order_id"] if name == "orders.tasks.placement.place_order_task" else (name, kw)
+        )
+    )
     return calls
 
 
@@ -531,20 +535,6 @@ def test_task_options_and_names():
     assert task.max_retries == 10
     sweeper = placement_tasks.sweep_stuck_placements
     assert sweeper.name == "orders.tasks.placement.sweep_stuck_placements"
-
-
-def test_retry_countdown_is_jittered_exponential_capped_and_below_visibility(settings):
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    rng = random.Random(7)
-    for retries in range(12):
-        ceiling = min(300, 2 * 2**retries)
-        samples = [placement_tasks.retry_countdown(retries, rng=rng) for _ in range(200)]
-        assert all(0 <= s <= ceiling for s in samples)
-        assert max(samples) > ceiling * 0.8  # full jitter spreads over the whole range
-    assert placement_tasks.retry_countdown(0, retry_after=30, rng=rng) >= 30
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}
-    assert max(placement_tasks.retry_countdown(20, rng=rng) for _ in range(200)) <= 60
-    assert placement_tasks.retry_countdown(0, retry_after=900, rng=rng) <= 60
 
 
 def _queued_at(order, moment, **fields):

@@ -30,7 +30,6 @@ from orders.services.placement import (
 from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
-from orders.tasks import sync as sync_tasks
 from tango.testing import FakeTango
 from tests.factories import AccountFactory, CatalogItemFactory, OrderFactory, UserFactory
 
@@ -52,15 +51,14 @@ def tango(fake_tango: FakeTango) -> FakeTango:
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """(task, order id) handed to the broker, in order."""
+def enqueued(record_tasks) -> list[tuple[str, int]]:
+    """(task, order id) handed to the broker after commit, in order."""
+    paths = {
+        "orders.tasks.placement.place_order_task": "single",
+        "orders.tasks.sync.place_bulk_order_task": "bulk",
+    }
     calls: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        placement_tasks.place_order_task, "delay", lambda pk: calls.append(("single", pk))
-    )
-    monkeypatch.setattr(
-        sync_tasks.place_bulk_order_task, "delay", lambda pk: calls.append(("bulk", pk))
-    )
+    record_tasks(lambda name, kw: calls.append((paths.get(name, name), kw["order_id"])))
     return calls
 
 
@@ -85,7 +83,10 @@ def bulk_order(account: Account, *, submit: bool = True) -> Order:
 
 def drain(enqueued: list[tuple[str, int]]) -> list[str]:
     """Run what was enqueued, as a worker would (called directly: no eager mode)."""
-    tasks = {"single": placement_tasks.place_order_task, "bulk": sync_tasks.place_bulk_order_task}
+    tasks = {
+        "single": placement_tasks.place_order_task,
+        "bulk": placement_tasks.place_bulk_order_task,
+    }
     results = [tasks[name](pk) for name, pk in enqueued]
     enqueued.clear()
     return results

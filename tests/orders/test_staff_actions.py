@@ -56,18 +56,23 @@ def request(line_item: LineItem, user, **target) -> OrderEvent:
 
 
 def test_request_resend_claims_records_and_enqueues_after_commit(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
     line_item = placed_line_item()
     sent = []
-    monkeypatch.setattr(resend_line_item_task, "delay", lambda *args: sent.append(args))
+    record_tasks(lambda name, kw: sent.append((name, kw)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         event = request(line_item, staff)
     assert sent == []  # nothing reaches the broker before the transaction commits
     assert len(callbacks) == 1
     callbacks[0]()
-    assert sent == [(line_item.pk, event.pk)]
+    assert sent == [
+        (
+            "orders.tasks.staff.resend_line_item_task",
+            {"line_item_id": line_item.pk, "request_event_id": event.pk},
+        )
+    ]
 
     line_item.refresh_from_db()
     assert line_item.resend_requested_at is not None
@@ -223,12 +228,10 @@ def test_task_succeeds(staff, tango):
 
 
 def test_hold_and_release_write_one_audit_row_each_with_the_ip(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
-    from orders.tasks import placement as placement_tasks
-
     enqueued = []
-    monkeypatch.setattr(placement_tasks.place_order_task, "delay", enqueued.append)
+    record_tasks(lambda name, kw: enqueued.append((name, kw["order_id"])))
     order = OrderFactory()  # queued, not placed yet
 
     staff_orders.hold(order_id=order.pk, acting_user=staff, note="customer asked", ip_address=IP)
@@ -241,7 +244,7 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
         staff_orders.release(order_id=order.pk, acting_user=staff, note="ok now", ip_address=IP)
     order.refresh_from_db()
     assert order.state == "queued"
-    assert enqueued == [order.pk]
+    assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
     assert AuditEntry.objects.filter(action="order.release", ip_address=IP).count() == 1
 
     with (
@@ -249,7 +252,8 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
         pytest.raises(ActionNotAllowed),
     ):
         staff_orders.release(order_id=order.pk, acting_user=staff, note="", ip_address=IP)
-    assert enqueued == [order.pk]  # the double click enqueued nothing more
+    # The double click enqueued nothing more.
+    assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
 
 
 def test_hold_is_refused_once_the_order_is_at_tango(staff):
@@ -397,15 +401,15 @@ def test_saved_view_keeps_filters_but_not_paging(staff):
 
 
 def test_bulk_job_is_enqueued_after_commit_and_refuses_too_many(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
     started = []
-    monkeypatch.setattr(run_bulk_job, "delay", started.append)
+    record_tasks(lambda name, kw: started.append((name, kw["job_id"])))
     with django_capture_on_commit_callbacks(execute=True):
         job = staff_bulk.start_bulk_job(
             action="release", order_ids=[3, 1, 3], reason="", acting_user=staff, ip_address=IP
         )
-    assert started == [job.pk]
+    assert started == [("orders.tasks.staff.run_bulk_job", job.pk)]
     assert (job.order_ids, job.total) == ([1, 3], 2)
     with pytest.raises(ActionNotAllowed, match="at most"):
         staff_bulk.start_bulk_job(

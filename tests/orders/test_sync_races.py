@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import jobs
 from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import bulk_mirror, sync, sync_line_items, sync_orders, webhooks
 from orders.services.sync_line_items import sync_line_items as sync_line_items_window
@@ -214,9 +215,7 @@ def test_a_status_written_meanwhile_is_not_overwritten_by_the_page(
 
 
 def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item_id: str) -> None:
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
-    monkeypatch.setattr(process_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
     payload = {
         "eventId": str(uuid.uuid4()),
         "eventType": "RewardStatus",
@@ -294,9 +293,7 @@ def test_a_webhook_waits_for_the_pass_holding_the_line_then_applies(
     sync_orders_window(**WINDOW)
     sync_line_items_window(**WINDOW)
     fake_tango.lines[f"{a}-1"]["emailStatus"] = "DELIVERED"
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
-    monkeypatch.setattr(process_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
     payload = {
         "eventId": str(uuid.uuid4()),
         "eventType": "RewardStatus",

@@ -12,7 +12,6 @@ from django.utils import timezone
 from orders.models import BulkJob, OrderEvent
 from orders.services import staff_actions
 from orders.services import sync as sync_service
-from orders.tasks import placement as placement_tasks
 from orders.tasks import staff as staff_tasks
 from tango.testing import FakeTango
 from tests.factories import OrderFactory, at_tango
@@ -27,14 +26,21 @@ def tango(fake_tango: FakeTango) -> FakeTango:
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
+def enqueued(record_tasks):
     """What reached the broker (after commit) instead of a real broker."""
     sent: list[tuple] = []
-    monkeypatch.setattr(staff_tasks.resend_line_item_task, "delay", lambda *a: sent.append(a))
-    monkeypatch.setattr(staff_tasks.run_bulk_job, "delay", lambda *a: sent.append(("bulk", *a)))
-    monkeypatch.setattr(
-        placement_tasks.place_order_task, "delay", lambda *a: sent.append(("place", *a))
-    )
+
+    def record(name: str, kw: dict) -> None:
+        if name == "orders.tasks.staff.resend_line_item_task":
+            sent.append((kw["line_item_id"], kw["request_event_id"]))
+        elif name == "orders.tasks.staff.run_bulk_job":
+            sent.append(("bulk", kw["job_id"]))
+        elif name == "orders.tasks.placement.place_order_task":
+            sent.append(("place", kw["order_id"]))
+        else:
+            sent.append((name, kw))
+
+    record_tasks(record)
     return sent
 
 

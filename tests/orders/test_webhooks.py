@@ -63,10 +63,16 @@ def csrf_client(client):
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Ids passed to the processing task (its .delay is replaced; no broker involved)."""
-    calls: list[int] = []
-    monkeypatch.setattr(process_task, "delay", lambda event_id: calls.append(event_id))
+def enqueued(record_tasks) -> list:
+    """Ids passed to the processing task after commit (no broker involved)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["webhook_event_id"]
+            if name == "orders.tasks.webhooks.process_webhook_event"
+            else (name, kw)
+        )
+    )
     return calls
 
 
