@@ -21,6 +21,26 @@ def fake_tango():
     reset_client()
 
 
+# Where `http_tango`'s real client sends its requests (answered by `responses`).
+HTTP_TANGO_URL = "http://tango.test/raas/v2"
+
+
+@pytest.fixture
+def http_tango(settings):
+    """The real TangoClient installed at HTTP_TANGO_URL, its answers from `responses`; no pacing."""
+    import responses
+
+    from tango.client import TangoClient
+
+    settings.TANGO_ORDER_RATE = 0
+    install_client(TangoClient(base_url=HTTP_TANGO_URL, platform_name="p", platform_key="k"))
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            yield rsps
+    finally:
+        reset_client()
+
+
 @pytest.fixture
 def record_tasks(monkeypatch):
     """`record_tasks(callback)`: what core.jobs would hand the broker after commit goes to

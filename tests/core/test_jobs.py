@@ -10,6 +10,9 @@ from celery.exceptions import Retry
 
 from core import jobs
 
+# Also run on the embedded SQLite default in CI's smoke lane (as the placement tests were).
+pytestmark = pytest.mark.smoke
+
 
 @pytest.mark.django_db
 def test_enqueue_sends_by_name_only_after_the_commit(

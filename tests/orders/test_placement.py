@@ -15,7 +15,6 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-import responses
 from celery.exceptions import Retry
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,7 +34,6 @@ from orders.services.placement import (
 from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
-from tango.client import TangoClient, install_client, reset_client
 from tango.errors import (
     TangoAuthError,
     TangoInsufficientFunds,
@@ -53,7 +51,7 @@ from tests.factories import (
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
 
-BASE_URL = "http://tango.test/raas/v2"
+BASE_URL = "http://tango.test/raas/v2"  # the http_tango fixture's client (tests/conftest.py)
 
 
 @pytest.fixture
@@ -666,17 +664,6 @@ def _order_json(external_ref_id: str, status: str = "COMPLETE") -> dict:
         "status": status,
         "createdAt": "2026-05-06T20:08:59.624Z",
     }
-
-
-@pytest.fixture
-def http_tango(settings):
-    settings.TANGO_ORDER_RATE = 0
-    install_client(TangoClient(base_url=BASE_URL, platform_name="p", platform_key="k"))
-    try:
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            yield rsps
-    finally:
-        reset_client()
 
 
 @pytest.mark.django_db

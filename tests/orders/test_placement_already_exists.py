@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import responses
 
 import tango as tango_package
 from orders.models import Account, Order
@@ -13,11 +12,10 @@ from orders.services import bulk
 from orders.services.placement import Outcome, place_order
 from orders.statuses import PlacementState
 from tango import errors
-from tango.client import TangoClient, install_client, reset_client
 from tango.testing import FakeTango
 from tests.factories import AccountFactory, CatalogItemFactory, OrderFactory
 
-BASE_URL = "http://tango.test/raas/v2"
+BASE_URL = "http://tango.test/raas/v2"  # the http_tango fixture's client (tests/conftest.py)
 _P = PlacementState
 
 
@@ -62,17 +60,6 @@ def _order_json(order: Order) -> dict[str, Any]:
         "status": "COMPLETE",
         "createdAt": "2026-05-06T20:08:59.624Z",
     }
-
-
-@pytest.fixture
-def http_tango(settings):
-    settings.TANGO_ORDER_RATE = 0
-    install_client(TangoClient(base_url=BASE_URL, platform_name="p", platform_key="k"))
-    try:
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            yield rsps
-    finally:
-        reset_client()
 
 
 @pytest.mark.django_db
