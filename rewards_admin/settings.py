@@ -200,7 +200,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.2,
     }
 else:
-    # The visibility timeout must exceed the longest retry countdown (see orders/tasks.py),
+    # The visibility timeout must exceed the longest retry countdown (core/jobs.py),
     # or Redis redelivers a task that is only waiting for its retry.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))

@@ -1,4 +1,4 @@
-"""Status sync passes run by Celery beat (orders/schedule.py), and the UI's one-order refresh.
+"""Status sync passes run by Celery beat (CELERY_BEAT_SCHEDULE), and the UI's one-order refresh.
 
 * `sync_open_orders`: placed orders whose Tango status can still change, often (every minute
   by default). A few are fetched one by one; more are covered by GET /orders windows around
