@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import ledger, scenarios
+from . import ledger, scenarios, transitions
 from .config import ConfigError
 from .errors import ApiError, FieldError, field_errors
 from .queries import get_order_view
@@ -63,7 +63,7 @@ def _fund(sim: Simulator, req: Request) -> Any:
         raise ApiError(404, "404.096", f"Account '{account_id}' not found")
     now = sim.store.now_us()
     ledger.fund(sim, account_id, cents, now)
-    released = scenarios.release_on_hold(sim, account_id)
+    released = transitions.release_on_hold(sim, account_id)
     account = get_account(sim.store, account_id)
     assert account is not None
     return {
@@ -85,17 +85,24 @@ def _account_status(sim: Simulator, req: Request) -> Any:
     return {"accountIdentifier": account_id, "status": status}
 
 
+def _status_text(value: Any) -> bool:
+    """Any non-blank string of at most 64 characters; unknown vocabulary is stored as is."""
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= 64
+
+
 def _transition(sim: Simulator, req: Request) -> Any:
     body = parse_object(req.body)
     order_status, line_status = body.get("orderStatus"), body.get("lineItemStatus")
-    if order_status not in ORDER_STATUSES:
-        raise _bad(f"orderStatus must be one of {', '.join(ORDER_STATUSES)}", "orderStatus")
-    if line_status is not None and line_status not in LINE_STATUSES:
-        raise _bad(f"lineItemStatus must be one of {', '.join(LINE_STATUSES)}", "lineItemStatus")
+    if not _status_text(order_status):
+        known = ", ".join(ORDER_STATUSES)
+        raise _bad(f"orderStatus must be a status string (known: {known})", "orderStatus")
+    if line_status is not None and not _status_text(line_status):
+        known = ", ".join(LINE_STATUSES)
+        raise _bad(f"lineItemStatus must be a status string (known: {known})", "lineItemStatus")
     order = get_order_by_ref(sim.store, req.params["ref"])
     if order is None:
         raise ApiError(404, "404.017", f"Order '{req.params['ref']}' not found")
-    scenarios.transition(sim, order, order_status, line_status)
+    transitions.transition(sim, order, order_status, line_status)
     return get_order_view(sim, order["ref"])
 
 

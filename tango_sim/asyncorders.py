@@ -20,11 +20,10 @@ from .orders import (
     check_funds,
     existing_order,
     insert_line,
-    new_order_ref,
+    insert_order,
     order_data,
 )
 from .records import as_dict, lines_for_order
-from .store import dumps
 from .validation import (
     LineSpec,
     check_identity,
@@ -187,19 +186,13 @@ def create_async_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
             account = check_account(sim, customer_id, account_id)
             check_funds(sim, account_id, total)
             now = sim.store.now_us()
-            order_ref = new_order_ref(sim, "AA", now)
             data.update(
                 asyncStatus="SUBMITTED",
                 totalLineItems=len(raw_lines),
                 failedLineItems=failed,
                 duplicateLineItemRefIds=duplicates,
             )
-            cursor = sim.store.execute(
-                "INSERT INTO orders(ref, source, customer, account, external_ref, status,"
-                " created_us, data) VALUES(?,?,?,?,?,?,?,?)",
-                (order_ref, "AA", customer_id, account_id, ref, "PENDING", now, dumps(data)),
-            )
-            order_id = int(cursor.lastrowid or 0)
+            order_id, order_ref = insert_order(sim, "AA", account, ref, data, now)
             for number, (line_ref, spec) in enumerate(valid, start=1):
                 insert_line(
                     sim,

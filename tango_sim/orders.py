@@ -35,6 +35,33 @@ def new_order_ref(sim: Simulator, source: str, now: int) -> str:
     return f"{source}{day}-{seq}-{(seq * 37 + 11) % 90 + 10}"
 
 
+def insert_order(
+    sim: Simulator,
+    source: str,
+    account: dict[str, Any],
+    external_ref: str | None,
+    data: dict[str, Any],
+    now: int,
+) -> tuple[int, str]:
+    """Insert a PENDING order row; returns (id, referenceOrderID)."""
+    order_ref = new_order_ref(sim, source, now)
+    cursor = sim.store.execute(
+        "INSERT INTO orders(ref, source, customer, account, external_ref, status, created_us,"
+        " data) VALUES(?,?,?,?,?,?,?,?)",
+        (
+            order_ref,
+            source,
+            account["customer"],
+            account["identifier"],
+            external_ref,
+            "PENDING",
+            now,
+            dumps(data),
+        ),
+    )
+    return int(cursor.lastrowid or 0), order_ref
+
+
 def charge_for(spec: LineSpec, account_currency: str) -> dict[str, Any]:
     rate = EXCHANGE_RATES[(spec.item.currency, account_currency)]
     charged = round(spec.amount_cents * rate)
@@ -217,14 +244,8 @@ def create_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
             account = check_account(sim, customer_id, account_id)
             check_funds(sim, account_id, charge_for(spec, account["currency"])["total_cents"])
             now = sim.store.now_us()
-            order_ref = new_order_ref(sim, "RA", now)
             data["deliveryMethod"] = spec.delivery_method
-            cursor = sim.store.execute(
-                "INSERT INTO orders(ref, source, customer, account, external_ref, status,"
-                " created_us, data) VALUES(?,?,?,?,?,?,?,?)",
-                (order_ref, "RA", customer_id, account_id, ref, "PENDING", now, dumps(data)),
-            )
-            order_id = int(cursor.lastrowid or 0)
+            order_id, order_ref = insert_order(sim, "RA", account, ref, data, now)
             insert_line(
                 sim,
                 order_id=order_id,

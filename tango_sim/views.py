@@ -119,8 +119,8 @@ def line_item_view(
         "deliveryMethod": line["delivery_method"],
         "deliveryStatus": line["delivery_status"],
         "rewardStatus": line["reward_status"],
-        "canCancel": ineligible(line, "cancel", now) is None,
-        "canFreeze": ineligible(line, "freeze", now) is None,
+        "canCancel": ineligible(sim, line, "cancel", now) is None,
+        "canFreeze": ineligible(sim, line, "freeze", now) is None,
         "lineNumber": line["line_number"],
         "rewardName": line["reward_name"],
         "amountIssued": {
@@ -143,8 +143,8 @@ def line_item_view(
         "campaign": data.get("campaign"),
         "orderNotes": data.get("notes"),
         "lineItemActionReason": data.get("lineItemActionReason"),
-        "reissuedFromReferenceLineItemId": None,
-        "reissuedToReferenceLineItemId": None,
+        "reissuedFromReferenceLineItemId": data.get("reissuedFromReferenceLineItemId"),
+        "reissuedToReferenceLineItemId": data.get("reissuedToReferenceLineItemId"),
         "lineItemErrors": data.get("lineItemErrors", []),
         "quantity": 1,
     }
