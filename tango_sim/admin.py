@@ -115,6 +115,42 @@ def _redeem(sim: Simulator, req: Request) -> Any:
     return {"referenceLineItemID": line["ref"], "rewardStatus": "REDEEMED"}
 
 
+def _withhold(sim: Simulator, req: Request) -> Any:
+    """Start / stop withholding webhook deliveries (all subscriptions, or one webhookId).
+    Withheld events still get their revision and are stored (deliveryStatus WITHHELD), so a
+    client sees a revision gap and fills it with POST /webhooks/{id}/replay. Stopping does not
+    deliver them unless ``deliverWithheld`` is true."""
+    hooks = sim.webhooks
+    if req.method == "POST":
+        body = parse_object(req.body)
+        enabled, webhook_id = body.get("enabled"), body.get("webhookId")
+        if not isinstance(enabled, bool):
+            raise _bad("'enabled' must be true or false", "enabled")
+        if webhook_id is not None and (
+            not isinstance(webhook_id, str)
+            or sim.store.one("SELECT id FROM webhooks WHERE id = ?", (webhook_id,)) is None
+        ):
+            raise ApiError(404, "404.001", f"Webhook '{webhook_id}' not found")
+        if webhook_id is None:
+            hooks.withhold_all = enabled
+            if not enabled:
+                hooks.withhold_ids.clear()
+        elif enabled:
+            hooks.withhold_ids.add(webhook_id)
+        else:
+            hooks.withhold_ids.discard(webhook_id)
+        if not enabled and body.get("deliverWithheld") is True:
+            hooks.release_withheld(webhook_id)
+    withheld = sim.store.scalar(
+        "SELECT COUNT(*) FROM webhook_events WHERE delivery_status = 'WITHHELD'"
+    )
+    return {
+        "withholdAll": hooks.withhold_all,
+        "webhookIds": sorted(hooks.withhold_ids),
+        "withheldEvents": int(withheld or 0),
+    }
+
+
 def _config(sim: Simulator, req: Request) -> Any:
     if req.method == "POST":
         try:
@@ -158,6 +194,12 @@ def stats(sim: Simulator, req: Request) -> Any:
         "responses_429": counters.get("responses_429", 0),
         "responses_409": counters.get("responses_409", 0),
         "webhook_events_total": store.scalar("SELECT COUNT(*) FROM webhook_events"),
+        "webhook_events_by_status": {
+            r["delivery_status"]: r["n"]
+            for r in store.all(
+                "SELECT delivery_status, COUNT(*) AS n FROM webhook_events GROUP BY 1"
+            )
+        },
         "counters": counters,
     }
 
@@ -171,6 +213,8 @@ ADMIN_ROUTES: list[Route] = [
     route("POST", "/accounts/{a}/status", _account_status),
     route("POST", "/orders/{ref}/transition", _transition),
     route("POST", "/lineItems/{ref}/redeem", _redeem),
+    route("GET", "/webhooks/withhold", _withhold),
+    route("POST", "/webhooks/withhold", _withhold),
     route("GET", "/config", _config),
     route("POST", "/config", _config, tx=False),
     route("GET", "/stats", stats),
