@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ledger, scenarios, transitions
 from .config import ConfigError
+from .drift import DRIFT_ROUTES
 from .errors import ApiError, FieldError, field_errors
 from .queries import get_order_view
 from .records import (
@@ -218,4 +219,5 @@ ADMIN_ROUTES: list[Route] = [
     route("GET", "/config", _config),
     route("POST", "/config", _config, tx=False),
     route("GET", "/stats", stats),
+    *DRIFT_ROUTES,
 ]

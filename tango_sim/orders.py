@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .app import Simulator
 
 
+LINE_COPIED = ("sender", "campaign", "purchaseOrderNumber", "notes", "emailSubject", "message")
+
+
 def new_order_ref(sim: Simulator, source: str, now: int) -> str:
     seq = sim.store.next_counter("order_seq", 1001)
     day = datetime.fromtimestamp(now / US, tz=UTC).strftime("%y%m%d")
@@ -204,6 +207,33 @@ def existing_order(sim: Simulator, account_id: str, source: str, ref: str) -> di
     return None if row is None else get_order(sim.store, row["id"])
 
 
+def place(
+    sim: Simulator,
+    account: dict[str, Any],
+    spec: LineSpec,
+    data: dict[str, Any],
+    ref: str | None,
+    now: int,
+) -> dict[str, Any]:
+    """Insert a single-reward RA order created at ``now`` (debited, scenario applied)."""
+    data["deliveryMethod"] = spec.delivery_method
+    order_id, order_ref = insert_order(sim, "RA", account, ref, data, now)
+    insert_line(
+        sim,
+        order_id=order_id,
+        order_ref=order_ref,
+        line_number=1,
+        spec=spec,
+        account=account,
+        now=now,
+        extra={key: data.get(key) for key in LINE_COPIED},
+    )
+    scenarios.settle_order(sim, order_id, now)
+    order = get_order(sim.store, order_id)
+    assert order is not None
+    return order
+
+
 def create_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
     """POST /orders -> (201, OrderViewSummary) or (200, the original order)."""
     body = parse_object(raw)
@@ -243,31 +273,10 @@ def create_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
         with sim.store.transaction():
             account = check_account(sim, customer_id, account_id)
             check_funds(sim, account_id, charge_for(spec, account["currency"])["total_cents"])
-            now = sim.store.now_us()
-            data["deliveryMethod"] = spec.delivery_method
-            order_id, order_ref = insert_order(sim, "RA", account, ref, data, now)
-            insert_line(
-                sim,
-                order_id=order_id,
-                order_ref=order_ref,
-                line_number=1,
-                spec=spec,
-                account=account,
-                now=now,
-                extra={
-                    "sender": data["sender"],
-                    "campaign": data["campaign"],
-                    "purchaseOrderNumber": data["purchaseOrderNumber"],
-                    "notes": data["notes"],
-                    "emailSubject": data["emailSubject"],
-                    "message": data["message"],
-                },
-            )
-            scenarios.settle_order(sim, order_id, now)
-            order = get_order(sim.store, order_id)
-            assert order is not None
+            order = place(sim, account, spec, data, ref, sim.store.now_us())
             sim.stats.incr("orders_created")
-            return 201, order_view(sim, order, lines_for_order(sim.store, order_id), verbose=True)
+            lines = lines_for_order(sim.store, order["id"])
+            return 201, order_view(sim, order, lines, verbose=True)
     finally:
         if ref:
             sim.inflight.discard(key)

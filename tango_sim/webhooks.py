@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .store import DAY, dumps, iso
@@ -79,6 +81,8 @@ class WebhookService:
         # Withholding (admin): events still get a revision and are stored, but not delivered.
         self.withhold_all = False
         self.withhold_ids: set[str] = set()
+        # Silent drift (admin): while > 0, emit() stores and sends nothing at all.
+        self.muted = 0
 
     # subscriptions -----------------------------------------------------------------------
 
@@ -129,6 +133,8 @@ class WebhookService:
         only_webhook: str | None = None,
     ) -> list[str]:
         """Store the event for each matching subscription; deliver after commit."""
+        if self.muted:
+            return []
         store = self.sim.store
         now = store.now_us()
         occurred = iso(occurred_us if occurred_us is not None else now)
@@ -196,6 +202,15 @@ class WebhookService:
             self._heap.clear()
         self.withhold_all = False
         self.withhold_ids.clear()
+
+    @contextmanager
+    def silenced(self) -> Iterator[None]:
+        """No event is stored or sent inside this block (drift injection)."""
+        self.muted += 1
+        try:
+            yield
+        finally:
+            self.muted -= 1
 
     def is_withheld(self, webhook_id: str) -> bool:
         return self.withhold_all or webhook_id in self.withhold_ids
