@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, scenarios, transitions
+from .bulk import bulk_orders
 from .config import ConfigError
 from .drift import DRIFT_ROUTES
 from .errors import ApiError, FieldError, field_errors
@@ -219,5 +220,6 @@ ADMIN_ROUTES: list[Route] = [
     route("GET", "/config", _config),
     route("POST", "/config", _config, tx=False),
     route("GET", "/stats", stats),
+    route("POST", "/bulk/orders", bulk_orders),
     *DRIFT_ROUTES,
 ]

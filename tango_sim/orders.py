@@ -32,10 +32,14 @@ if TYPE_CHECKING:
 LINE_COPIED = ("sender", "campaign", "purchaseOrderNumber", "notes", "emailSubject", "message")
 
 
-def new_order_ref(sim: Simulator, source: str, now: int) -> str:
-    seq = sim.store.next_counter("order_seq", 1001)
+def format_order_ref(source: str, now: int, seq: int) -> str:
+    """``RA260506-1401-64``: source, UTC date of creation, sequence, a check-like suffix."""
     day = datetime.fromtimestamp(now / US, tz=UTC).strftime("%y%m%d")
     return f"{source}{day}-{seq}-{(seq * 37 + 11) % 90 + 10}"
+
+
+def new_order_ref(sim: Simulator, source: str, now: int) -> str:
+    return format_order_ref(source, now, sim.store.next_counter("order_seq", 1001))
 
 
 def insert_order(

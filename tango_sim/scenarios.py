@@ -165,7 +165,7 @@ def complete_line(sim: Simulator, line: dict[str, Any], at: int) -> None:
     line["status"] = "COMPLETE"
     line["hold"] = None
     line["completed_us"] = at
-    _issue_credentials(sim, line)
+    issue_credentials(sim, line)
     set_reward_status(sim, line, "REDEEMED" if line["scenario"] == REDEEMED else "ACTIVE", at)
     line["email_status"] = None
     line["delivery_status"] = None if method == "NONE" else "DELIVERED"
@@ -215,7 +215,7 @@ def set_reward_status(sim: Simulator, line: dict[str, Any], status: str, at: int
     line["data"].setdefault("rewardViewHistory", []).append({"date": iso(at), "status": status})
 
 
-def _issue_credentials(sim: Simulator, line: dict[str, Any]) -> None:
+def issue_credentials(sim: Simulator, line: dict[str, Any]) -> None:
     item = find_item(line["utid"])
     token = hashlib.sha256(f"{sim.settings.platform_name}:{line['ref']}".encode()).hexdigest()
     if item is not None and item.choice:
