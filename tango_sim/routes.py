@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import asyncorders, lineitems, orders, queries, reference, reissue, webhook_api
+from . import async_reads, asyncorders, lineitems, orders, queries, reference, reissue, webhook_api
 from . import errors as E
 from .errors import ApiError
 from .records import get_line_by_ref, get_order_by_ref, lines_for_order
@@ -187,18 +187,20 @@ ROUTES: list[Route] = [
     route("POST", f"/lineItems/{p}/reissue", _line_reissue),
     route("GET", f"/lineItems/{p}/embeddedUrl", _embedded_url),
     route("POST", "/asyncOrders", lambda s, r: asyncorders.create_async_order(s, r.body), tx=False),
-    route("GET", "/asyncOrders", lambda s, r: asyncorders.list_async_orders(s, r.query)),
+    route("GET", "/asyncOrders", lambda s, r: async_reads.list_async_orders(s, r.query)),
     route("GET", "/asyncOrders/reasonCodes", lambda s, r: reference.async_reason_codes()),
     route(
         "GET",
         "/asyncOrders/customers/{c}/accounts/{a}/{ref}",
-        lambda s, r: asyncorders.get_async_order(s, r.params["c"], r.params["a"], r.params["ref"]),
+        lambda s, r: async_reads.get_async_order(
+            s, r.params["c"], r.params["a"], r.params["ref"], r.query
+        ),
     ),
     route(
         "GET",
         "/asyncOrders/customers/{c}/accounts/{a}/{ref}/lineItems",
-        lambda s, r: asyncorders.get_async_line_items(
-            s, r.params["c"], r.params["a"], r.params["ref"]
+        lambda s, r: async_reads.get_async_line_items(
+            s, r.params["c"], r.params["a"], r.params["ref"], r.query
         ),
     ),
     route("POST", "/webhooks", lambda s, r: webhook_api.create(s, r.body)),
