@@ -110,23 +110,6 @@ def lines_for_order(store: Store, order_id: int) -> list[dict[str, Any]]:
     return [r for r in (as_dict(row) for row in rows) if r is not None]
 
 
-def lines_for_orders(store: Store, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    result: dict[int, list[dict[str, Any]]] = {oid: [] for oid in order_ids}
-    for start in range(0, len(order_ids), 500):
-        chunk = order_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = store.all(
-            f"SELECT * FROM line_items WHERE order_id IN ({marks})"  # noqa: S608
-            " ORDER BY order_id, line_number",
-            chunk,
-        )
-        for row in rows:
-            line = as_dict(row)
-            assert line is not None
-            result[line["order_id"]].append(line)
-    return result
-
-
 def totals_of(lines: list[dict[str, Any]]) -> dict[str, Any]:
     """Money totals of an order's line items plus its first line (what order views show)."""
     return {

@@ -225,3 +225,23 @@ def test_action_window_is_configurable_per_program(api: Api) -> None:
     bad = api.sim.admin
     with pytest.raises(Exception, match="action_windows"):
         bad("POST", "/config", {"action_windows": {"acme-usd-01": -1}})
+
+
+def test_new_config_keys_from_the_environment() -> None:
+    from tango_sim.config import Settings
+
+    settings = Settings.from_env(
+        {
+            "TANGO_SIM_ACTION_WINDOW_DAYS": "3",
+            "TANGO_SIM_ACTION_WINDOWS": '{"acme-usd-02": 1}',
+            "TANGO_SIM_WEBHOOK_LIFETIME_DAYS": "0.5",
+            "TANGO_SIM_ASYNC_MAX_LINE_ITEMS": "5000",
+        }
+    )
+    assert settings.initial["action_window_days"] == 3
+    assert settings.initial["action_windows"] == {"acme-usd-02": 1}
+    assert settings.initial["webhook_lifetime_days"] == 0.5
+    assert settings.initial["async_max_line_items"] == 5000
+    defaults = Settings.from_env({}).initial
+    assert defaults["action_window_days"] == 5 and defaults["action_windows"] == {}
+    assert defaults["webhook_lifetime_days"] == 365 and defaults["async_max_line_items"] == 1000
