@@ -83,7 +83,7 @@ def create_reference(seed: int, now: Any, ext_prefix: str) -> RefData:
 def _staff_users() -> list[int]:
     from django.contrib.auth import get_user_model
 
-    from orders.roles import ensure_roles
+    from core.roles import ensure_roles
 
     groups = ensure_roles()
     user_model = get_user_model()
