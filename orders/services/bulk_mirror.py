@@ -4,7 +4,7 @@ GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (TANGO_API.md §7.7)
 order status (COMPLETE / PARTIAL / FAILED, or a pending status while lines are processing) and
 each line's status; lines are matched by their externalRefLineItemID. Only changed fields are
 written (conditional bulk UPDATE, see sync_changes.bulk_write), each status change with a
-timeline row, and no status moves backwards (sync_changes.stale_*_read). Called after
+timeline row, and no status moves backwards (statuses.*_status_goes_back). Called after
 placement, by the AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
 """
 
@@ -22,11 +22,15 @@ from orders.services.sync_changes import (
     line_item_events,
     log_stale,
     quantize,
-    stale_line_item_read,
-    stale_order_read,
     status_event,
 )
-from orders.statuses import EventSource, LineItemStatus, OrderStatus
+from orders.statuses import (
+    EventSource,
+    LineItemStatus,
+    OrderStatus,
+    line_item_status_goes_back,
+    order_status_goes_back,
+)
 from tango.client import get_client
 from tango.types import AsyncOrderDetail
 
@@ -65,7 +69,7 @@ def apply_async_detail(
         line = lines.get(tango.external_ref_line_item_id or "")
         if line is None:
             continue
-        if stale_line_item_read(line.status, tango.line_item_status):
+        if line_item_status_goes_back(line.status, tango.line_item_status):
             log_stale("line item", line.pk, line.status, tango.line_item_status)
             continue
         changes = Changes(line)
@@ -83,7 +87,7 @@ def apply_async_detail(
     if order.reference_order_id is None and detail.reference_order_id:
         order_changes.set("reference_order_id", detail.reference_order_id)
     status = detail.order_status or _derived_status(lines.values())
-    if stale_order_read(order.tango_status, status):
+    if order_status_goes_back(order.tango_status, status):
         log_stale("order", order.pk, order.tango_status, status)
     else:
         order_changes.set_str("tango_status", status)

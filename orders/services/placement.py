@@ -39,8 +39,11 @@ from core import jobs, phones
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
+    ANSWER_ADOPTED_FROM,
     CREATE_DELIVERY_METHODS,
+    HOLDABLE,
     PHYSICAL_DELIVERY_METHODS,
+    RELEASABLE,
     AccountStatus,
     DeliveryMethod,
     EventSource,
@@ -100,11 +103,6 @@ class PlacementOutcome:
     reference_order_id: str | None = None
     message: str = ""
 
-
-# Tango answered that it has the order: adopt it from any state an unplaced order can be in
-# meanwhile. QUEUED: the sweeper re-queued a slow (not dead) attempt; HELD / PLACEMENT_FAILED:
-# someone gave up on it while an earlier POST was still on its way. Tango has it regardless.
-ANSWER_ADOPTED_FROM = frozenset({_P.PLACING, _P.QUEUED, _P.HELD, _P.PLACEMENT_FAILED})
 
 MAY_BE_AT_TANGO = (
     "This order may already be at Tango (a placement attempt was made); refresh or wait for "
@@ -243,7 +241,6 @@ def hold_order(*, order_id: int, acting_user: Any, reason: HoldReason | str, not
     answer lost, and holding would hide it (the sync adopts such orders instead).
     A task already in the queue for it will lose its claim and do nothing.
     """
-    holdable = {_P.DRAFT, _P.AWAITING_APPROVAL, _P.QUEUED}
     with transaction.atomic():
         # Locked: a worker's claim (which counts the attempt) waits until we have decided.
         state, attempts = (
@@ -252,11 +249,11 @@ def hold_order(*, order_id: int, acting_user: Any, reason: HoldReason | str, not
             .values_list("state", "placement_attempts")
             .get()
         )
-        if state in holdable and attempts > 0:
+        if state in HOLDABLE and attempts > 0:
             raise PlacementValidationError(f"{MAY_BE_AT_TANGO}.")
         moved = transition_state(
             order_id=order_id,
-            expected=holdable,
+            expected=HOLDABLE,
             new=_P.HELD,
             source=_source(acting_user),
             acting_user=acting_user,
@@ -286,7 +283,7 @@ def release_order(*, order_id: int, acting_user: Any, note: str = "") -> bool:
     """
     with transaction.atomic():
         state = Order.objects.filter(pk=order_id).values_list("state", flat=True).get()
-        if state not in (_P.HELD, _P.PLACEMENT_FAILED):
+        if state not in RELEASABLE:
             return False
         moved = transition_state(
             order_id=order_id,

@@ -26,13 +26,7 @@ from orders.services.placement import (
     release_order,
 )
 from orders.services.timeline import InvalidTransition
-from orders.statuses import HoldReason, PlacementState
-
-HOLDABLE_STATES = frozenset(
-    {PlacementState.DRAFT, PlacementState.AWAITING_APPROVAL, PlacementState.QUEUED}
-)
-# Releasing a failed placement retries it with the same externalRefID (placement service).
-RELEASABLE_STATES = frozenset({PlacementState.HELD, PlacementState.PLACEMENT_FAILED})
+from orders.statuses import HOLDABLE, RELEASABLE, HoldReason, PlacementState
 
 
 def hold_blocker(order: Order) -> str | None:
@@ -40,7 +34,7 @@ def hold_blocker(order: Order) -> str | None:
         return "The order is already on hold."
     if order.state == PlacementState.PLACING:
         return "The order is being placed at Tango right now."
-    if order.state not in HOLDABLE_STATES:
+    if order.state not in HOLDABLE:
         return "Only orders not yet placed at Tango can be held (Tango has no hold API)."
     if order.placement_attempts > 0:
         return f"{MAY_BE_AT_TANGO}."
@@ -48,7 +42,7 @@ def hold_blocker(order: Order) -> str | None:
 
 
 def release_blocker(order: Order) -> str | None:
-    if order.state not in RELEASABLE_STATES:
+    if order.state not in RELEASABLE:
         return "Only held orders (or failed placements, as a retry) can be released."
     return None
 

@@ -7,7 +7,8 @@ None to "") so that the comparison is exact and a pass is never "dirty" by repre
 
 Several writers touch the same rows (the open and recent passes, "Refresh from Tango", webhooks,
 the bulk mirror), and a Tango read may be older than the local row by the time it is applied.
-Two rules keep that safe: a read never moves a status backwards (`stale_*_read` below), and
+Two rules keep that safe: a read never moves a status backwards (statuses.py's
+`*_status_goes_back`), and
 `bulk_write` writes a field only if it still holds the value the diff was made against.
 """
 
@@ -24,7 +25,7 @@ from django.db.models.functions import Cast
 
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.timeline import actor_or_none
-from orders.statuses import FINAL_ORDER_STATUSES, EventSource, LineItemStatus
+from orders.statuses import EventSource, order_status_goes_back
 from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -287,32 +288,6 @@ def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[st
     return len(survivors)
 
 
-# Tango does not publish its status transitions. TANGO_API.md §9.8 lists what is known: an
-# order goes PENDING -> COMPLETE | FAILED, the pending-like statuses (QUEUED, PENDING_MR,
-# ON_HOLD, PENDING_KYB, PENDING_PAYMENT) lead to PENDING | COMPLETE | FAILED | CANCELLED, a line
-# item goes PENDING -> COMPLETE | FAILED, then COMPLETE -> CANCELLED (cancel, reissue) or, for a
-# physical card, -> RETURNED. Nothing leaves a final order status for an open one, or a settled
-# line item for PENDING. So a list or poll read saying so is older than what we already stored
-# (overlapping passes, a page read before a refresh, a webhook or the bulk mirror wrote) and is
-# ignored as a whole: its other fields (reward status, flags) are just as old. The cost: an
-# admin-forced move back at Tango (FAILED -> PENDING, a test hook in §9.8) is not mirrored until
-# the order settles again, which is acceptable. Final -> final (COMPLETE -> CANCELLED) applies.
-
-
-def stale_order_read(stored: str, read: str | None) -> bool:
-    """Would `read` move the order from a final status back to an open one?"""
-    return read is not None and stored in FINAL_ORDER_STATUSES and read not in FINAL_ORDER_STATUSES
-
-
-def stale_line_item_read(stored: str, read: str | None) -> bool:
-    """Would `read` move a settled line item (COMPLETE, FAILED...) back to PENDING?"""
-    return (
-        read is not None
-        and stored not in ("", LineItemStatus.PENDING)
-        and read in ("", LineItemStatus.PENDING)
-    )
-
-
 def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
     logger.info(
         "sync: ignored an older read of %s %s: %s -> %s (statuses never go back, "
@@ -327,10 +302,10 @@ def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
 def order_changes(order: Order, tango: TangoOrder) -> Changes:
     """What GET /orders says about an order, applied to the row (tracked in `Changes`).
 
-    Empty when the read is older than the row (`stale_order_read`).
+    Empty when the read is older than the row (statuses.order_status_goes_back).
     """
     changes = Changes(order)
-    if stale_order_read(order.tango_status, tango.status):
+    if order_status_goes_back(order.tango_status, tango.status):
         log_stale("order", order.reference_order_id, order.tango_status, tango.status)
         return changes
     if order.reference_order_id is None:

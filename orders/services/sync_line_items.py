@@ -27,8 +27,8 @@ from orders.services.sync_changes import (
     line_item_events,
     log_stale,
     quantize,
-    stale_line_item_read,
 )
+from orders.statuses import line_item_status_goes_back
 from tango.client import get_client
 from tango.types import TangoLineItem
 
@@ -73,10 +73,10 @@ def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
     """What GET /lineItems says about a line, tracked in `Changes`.
 
     Empty when the read is older than the row (a settled line read as PENDING): its reward
-    status and flags are just as old (sync_changes.stale_line_item_read, TANGO_API.md §9.8).
+    status and flags are just as old (statuses.line_item_status_goes_back, TANGO_API.md §9.8).
     """
     changes = Changes(line)
-    if stale_line_item_read(line.status, tango.status):
+    if line_item_status_goes_back(line.status, tango.status):
         log_stale("line item", line.reference_line_item_id, line.status, tango.status)
         return changes
     if line.reference_line_item_id is None and tango.reference_line_item_id:

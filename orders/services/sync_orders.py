@@ -32,12 +32,11 @@ from orders.services.sync_changes import (
     line_item_events,
     log_stale,
     order_changes,
-    stale_line_item_read,
     status_event,
 )
 from orders.services.sync_import import import_orders
 from orders.services.timeline import transition_state
-from orders.statuses import EventSource, PlacementState
+from orders.statuses import ADOPTABLE, EventSource, PlacementState, line_item_status_goes_back
 from tango.client import TangoClient, get_client
 from tango.errors import TangoNotFound
 from tango.types import TangoOrder
@@ -184,8 +183,8 @@ def _adoptable(order: Order) -> bool:
     QUEUED only after an attempt (a never-sent order cannot be at Tango, and placement adopts
     it by itself when it sends); never PLACING: that worker is talking to Tango right now.
     """
-    return order.state in (PlacementState.HELD, PlacementState.PLACEMENT_FAILED) or (
-        order.state == PlacementState.QUEUED and order.placement_attempts > 0
+    return order.state in ADOPTABLE and (
+        order.state != PlacementState.QUEUED or order.placement_attempts > 0
     )
 
 
@@ -287,7 +286,7 @@ def _update_single_line_items(
         changes = Changes(line)
         if line.reference_line_item_id is None and tango.reference_line_item_id:
             changes.set("reference_line_item_id", tango.reference_line_item_id)
-        if stale_line_item_read(line.status, tango.line_item_status):
+        if line_item_status_goes_back(line.status, tango.line_item_status):
             log_stale("line item", line.pk, line.status, tango.line_item_status)
         else:
             changes.set_str("status", tango.line_item_status)
