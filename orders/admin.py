@@ -17,8 +17,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from core.access import client_ip
+from core.actor import Actor
 from core.masking import mask_details, recipient_display
+from orders.actions.notes import unmask_recipient
 from orders.models import (
     Account,
     Brand,
@@ -31,7 +32,6 @@ from orders.models import (
     SavedView,
     WebhookEvent,
 )
-from orders.services.staff_actions import unmask_recipient
 
 VIEW_RECIPIENT = "orders.view_recipient"
 RECIPIENT_FIELDS = (
@@ -55,7 +55,7 @@ def may_see_recipient(request: HttpRequest) -> bool:
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, searchable, never edited here (writes go through orders.services)."""
+    """Viewable, searchable, never edited here (writes go through orders.actions)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -177,11 +177,7 @@ class LineItemAdmin(ReadOnlyAdmin):
         # Unmasked contact data is audited here as in the console's "Show contact data".
         line_item = self.get_object(request, object_id)
         if line_item is not None and request.method == "GET" and may_see_recipient(request):
-            unmask_recipient(
-                order_id=line_item.order_id,
-                acting_user=request.user,
-                ip_address=client_ip(request),
-            )
+            unmask_recipient(order_id=line_item.order_id, actor=Actor.from_request(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="recipient")

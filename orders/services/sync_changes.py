@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +24,10 @@ from django.db import connection, models, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 
+from core.actor import Actor, ActorPath
+from orders import events
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.timeline import actor_or_none
-from orders.statuses import EventSource, order_status_goes_back
+from orders.statuses import order_status_goes_back
 from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -108,101 +110,51 @@ class Changes:
 
 
 def status_event(
-    *,
-    order: Order,
-    old: str,
-    new: str,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
+    *, order: Order, old: str, new: str, actor: Actor, occurred_at: datetime
 ) -> OrderEvent:
-    return OrderEvent(
-        order_id=order.pk,
-        kind=OrderEvent.Kind.STATUS_CHANGED,
-        source=source,
-        old_status=old or "",
-        new_status=new or "",
-        message=f"Tango order status {old or '(none)'} → {new or '(none)'}",
-        actor=actor_or_none(acting_user),
+    """An unsaved `status_changed` row for a Tango status the sync is writing."""
+    return events.tango_status_changed(
+        order=order.pk,
+        actor=actor,
+        old_status=old,
+        new_status=new,
         details={"reference_order_id": order.reference_order_id},
         occurred_at=occurred_at,
+        save=False,
     )
-
-
-# Line-item fields whose change is worth a timeline row (flags and dates are not).
-LINE_ITEM_TIMELINE_FIELDS = ("status", "email_status", "delivery_status", "reward_status")
-_LABELS = {
-    "status": "line-item status",
-    "email_status": "email status",
-    "delivery_status": "delivery status",
-    "reward_status": "reward status",
-}
 
 
 def line_item_event(
     *,
     line_item: LineItem,
     changes: Changes,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
+    actor: Actor,
+    occurred_at: datetime,
     note: str = "",
 ) -> OrderEvent | None:
-    """A `line_item_changed` row for the status-like fields that changed, else None."""
-    changed = [name for name in LINE_ITEM_TIMELINE_FIELDS if name in changes.fields]
-    if not changed:
-        return None
-    main = changed[0]
-    old, new = changes.fields[main]
-    parts = [
-        f"{_LABELS[name]} {changes.fields[name][0] or '(none)'} → "
-        f"{changes.fields[name][1] or '(none)'}"
-        for name in changed
-    ]
-    message = f"{line_item.reference_line_item_id or 'line ' + str(line_item.line_number)}: "
-    message += "; ".join(parts)
-    if note:
-        message += f" ({note})"
-    return OrderEvent(
-        order_id=line_item.order_id,
-        line_item_id=line_item.pk,
-        kind=OrderEvent.Kind.LINE_ITEM_CHANGED,
-        source=source,
-        old_status=str(old or "")[:24],
-        new_status=str(new or "")[:24],
-        message=message,
-        actor=actor_or_none(acting_user),
-        details={
-            "changes": {
-                name: [changes.fields[name][0], changes.fields[name][1]] for name in changed
-            }
-        },
+    """An unsaved `line_item_changed` row for the status-like fields that changed, else None."""
+    return events.line_item_changed(
+        line_item=line_item,
+        changes=changes.fields,
+        actor=actor,
         occurred_at=occurred_at,
+        note=note,
+        save=False,
     )
 
 
 def line_item_events(
-    changed: list[Changes],
-    *,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
-    note: str = "",
+    changed: list[Changes], *, actor: Actor, occurred_at: datetime, note: str = ""
 ) -> list[OrderEvent]:
     """`line_item_changed` rows for what `bulk_write` really wrote (call it after the write)."""
-    events = (
+    rows = (
         line_item_event(
-            line_item=changes.obj,
-            changes=changes,
-            source=source,
-            occurred_at=occurred_at,
-            acting_user=acting_user,
-            note=note,
+            line_item=changes.obj, changes=changes, actor=actor, occurred_at=occurred_at, note=note
         )
         for changes in changed
         if changes
     )
-    return [event for event in events if event is not None]
+    return [row for row in rows if row is not None]
 
 
 def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict[str, Any]) -> int:
@@ -327,4 +279,5 @@ def order_changes(order: Order, tango: TangoOrder) -> Changes:
     return changes
 
 
-SYNC = EventSource.SYNC
+# The sync's own actor: no person, path "sync" (a staff refresh passes its own, via sync).
+SYNC_ACTOR = Actor.system(ActorPath.SYNC)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.sync_changes import (
-    SYNC,
+    SYNC_ACTOR,
     Changes,
     SyncReport,
     bulk_write,
@@ -109,8 +109,7 @@ def apply_tango_line_items(
     items: Iterable[TangoLineItem],
     *,
     report: SyncReport,
-    acting_user: Any = None,
-    source: str = SYNC,
+    actor: Actor = SYNC_ACTOR,
     note: str = "",
     now: datetime | None = None,
 ) -> None:
@@ -138,12 +137,10 @@ def apply_tango_line_items(
             LineItem.objects.bulk_create(new_lines)
             report.created += len(new_lines)
         # After the write: only what was really written gets a timeline row.
-        events = line_item_events(
-            changed, source=source, occurred_at=now, acting_user=acting_user, note=note
-        )
-        if events:
-            OrderEvent.objects.bulk_create(events)
-            report.events += len(events)
+        rows = line_item_events(changed, actor=actor, occurred_at=now, note=note)
+        if rows:
+            OrderEvent.objects.bulk_create(rows)
+            report.events += len(rows)
 
 
 def _match_unknown(

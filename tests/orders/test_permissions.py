@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.roles import ROLE_PERMISSIONS
-from orders.models import BulkJob, SavedView
+from orders.models import BulkJob, Order, SavedView
 from orders.services import sync as sync_service
 from tests.factories import OrderFactory, at_tango
 
@@ -96,7 +96,11 @@ ROUTES = [
 @pytest.fixture
 def world(db, make_user, monkeypatch, fake_tango):
     """One object of each kind the URLs point at, and Tango stubbed out."""
-    monkeypatch.setattr(sync_service, "refresh_order", lambda **kwargs: None)
+    monkeypatch.setattr(
+        sync_service,
+        "read_order",
+        lambda **kw: sync_service.OrderRead(order=Order.objects.get(pk=kw["order_id"])),
+    )
     owner = make_user("Admin", username="owner")
     order = at_tango(OrderFactory(placed=True))
     return {
