@@ -1,8 +1,10 @@
 """Django admin for the orders domain: a read-mostly back office for Admins.
 
-The console (orders/views/) is where staff work; the admin is for looking things up and fixing
-reference data. Orders and line items are read-only here on purpose: every change to them must
-go through a service so it reaches the timeline, the audit log and Tango's rules.
+The console (orders/views/) is where staff work; the admin is for looking things up. Every
+model an action or the sync writes (orders, line items, timeline, webhooks, saved views, bulk
+jobs, customers, the catalog) is view-only here, for superusers too: every change must go
+through a service so it reaches the timeline, the audit log and Tango's rules. The one field
+edited here is an account's async_orders_enabled switch, which is ours and no action owns.
 
 The admin must not be a way around the console's masking: recipient data is masked for users
 without orders.view_recipient, timeline details are shown masked, and raw webhook bodies are for
@@ -140,7 +142,9 @@ class GuardedAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(GuardedAdmin):
-    """Viewable, searchable, never edited here (writes go through orders.services)."""
+    """Viewable, searchable, never added, edited or deleted here, not even by a superuser: an
+    action in orders.services (or the sync from Tango) owns the write, with its rules, the
+    timeline and the audit log."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -312,7 +316,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GuardedAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
+    # Written by the sync from Tango (an edit here would be overwritten on the next pass).
     list_display = ["identifier", "display_name", "status", "synced_at"]
     search_fields = ["identifier", "display_name"]
 
@@ -330,8 +335,19 @@ class AccountAdmin(GuardedAdmin):
     ]
     list_filter = ["currency", "status", "async_orders_enabled"]
     search_fields = ["identifier", "display_name"]
-    # Balances come from Tango (sync); only our own switch is editable.
-    readonly_fields = ["current_balance", "balance_synced_at", "status"]
+    # Everything but our own switch comes from Tango (sync): only the switch is editable,
+    # accounts are never added or deleted here.
+    editable_fields = ("async_orders_enabled",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        names = [field.name for field in Account._meta.fields if field.name != "id"]
+        return [name for name in names if name not in self.editable_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Brand)
@@ -348,7 +364,9 @@ class CatalogItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SavedView)
-class SavedViewAdmin(GuardedAdmin):
+class SavedViewAdmin(ReadOnlyAdmin):
+    # Created and deleted in the console (orders.services.saved_views), which sets the owner
+    # to the acting user and writes the audit log.
     list_display = ["name", "query_string", "owner", "created_at"]
     search_fields = ["name"]
 
