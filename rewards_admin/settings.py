@@ -278,10 +278,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_403": {"()": "rewards_admin.log_filters.OneLinePermissionDenied"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A 403 is one line with its reason, not a traceback (on the logger, before any handler).
+        "django.request": {"filters": ["one_line_403"]},
         # Failed logins and lockouts are warnings; every successful login is not news.
         "axes": {"level": "WARNING"},
     },
