@@ -1,6 +1,7 @@
 """Django admin with our own site class (the documented way to replace the default site):
 every `@admin.register` in the apps lands on rewards_admin.admin_site.RewardsAdminSite, and
-the user admin is the one that cannot grant more than its editor holds."""
+the user admin is the one that cannot grant more than its editor holds. Also the project's
+one start-up hook: the session-expiry stamp on log-in."""
 
 from __future__ import annotations
 
@@ -21,3 +22,11 @@ class RewardsAdminConfig(AdminConfig):
         if admin.site.is_registered(user_model):
             admin.site.unregister(user_model)
         admin.site.register(user_model, StaffUserAdmin)
+
+        # Connected here, at start-up, not when the middleware is first built: a log-in before
+        # the first request (a test's force_login) must be stamped too.
+        from django.contrib.auth.signals import user_logged_in
+
+        from rewards_admin.session_expiry import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="rewards_ops.stamp_login")
