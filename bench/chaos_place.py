@@ -641,7 +641,7 @@ def _compare(account: str) -> dict[str, Any]:
     from django.conf import settings
 
     from orders.models import Order
-    from orders.tango.client import get_client
+    from tango.client import get_client
 
     prefix = f"{settings.TANGO_EXTERNAL_REF_PREFIX}-"
     at_tango: dict[str, list[Any]] = defaultdict(list)

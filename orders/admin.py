@@ -26,6 +26,8 @@ from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 
+from core.access import client_ip
+from core.masking import mask_details, recipient_display
 from orders.models import (
     Account,
     Brand,
@@ -39,8 +41,6 @@ from orders.models import (
     WebhookEvent,
 )
 from orders.services.staff_actions import unmask_recipient
-from orders.templatetags.console import mask_details, recipient_display
-from orders.views.access import client_ip
 
 VIEW_RECIPIENT = "orders.view_recipient"
 RECIPIENT_FIELDS = (

@@ -9,7 +9,6 @@ simulator refuses for insufficient funds, so "held" and "release" can be tried a
 from __future__ import annotations
 
 import io
-import os
 import random
 import subprocess
 import sys
@@ -29,7 +28,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from orders.roles import ensure_roles
+from core.roles import ensure_roles
+from orders.models import Account, Order
+from orders.services import sync
+from orders.services.placement import create_order, hold_order
+from orders.statuses import HoldReason
+from tango.client import get_client
+from tango.errors import TangoError
+from tango.types import Address, Recipient
 
 DEMO_USERS = {
     # username: (role group, first name, superuser)
@@ -100,7 +106,7 @@ def simulator_running() -> Iterator[str]:
         yield admin_url
         return
     # The same data file the Procfile's `sim` process uses, so seeded orders persist.
-    data = Path(settings.BASE_DIR) / (os.environ.get("TANGO_SIM_DATA") or "var/tango_sim.sqlite3")
+    data = Path(settings.BASE_DIR) / settings.TANGO_SIM_DATA
     command = [sys.executable, "-m", "tango_sim", "--host", parts.hostname or "127.0.0.1"]
     command += ["--port", str(parts.port or 8100), "--data", str(data)]
     process = subprocess.Popen(command, cwd=settings.BASE_DIR, stderr=subprocess.DEVNULL)
@@ -124,8 +130,6 @@ def _healthy(admin_url: str) -> bool:
 
 
 def seed_demo(*, password: str, orders: int = 200, force: bool = False) -> DemoReport:
-    from orders.models import Order
-
     report = DemoReport(users=ensure_demo_users(password))
     if not _is_local(settings.TANGO_BASE_URL):
         raise RuntimeError("demo orders are only created at a local simulator, never at Tango")
@@ -151,15 +155,11 @@ def seed_demo(*, password: str, orders: int = 200, force: bool = False) -> DemoR
 
 
 def _sync_reference_data() -> None:
-    from orders.services import sync
-
     sync.sync_accounts()
     sync.sync_catalog()
 
 
 def _sync_orders() -> None:
-    from orders.services import sync
-
     end = timezone.now() + timedelta(minutes=5)
     start = end - timedelta(days=30)
     sync.sync_orders_window(start=start, end=end)
@@ -167,8 +167,6 @@ def _sync_orders() -> None:
 
 
 def _recipient(rng: random.Random, n: int):
-    from orders.tango.types import Recipient
-
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return Recipient(
         first_name=first,
@@ -180,9 +178,6 @@ def _recipient(rng: random.Random, n: int):
 
 
 def _create_remote_orders(count: int, admin_url: str) -> int:
-    from orders.tango.client import get_client
-    from orders.tango.errors import TangoError
-
     client = get_client()
     rng = random.Random(7)
     plan = [cents for cents, weight in SCENARIOS for _ in range(weight)]
@@ -217,8 +212,6 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
 
 
 def _create_physical_orders(client, admin_url: str) -> int:
-    from orders.tango.types import Address, Recipient
-
     made = 0
     for n, cents in enumerate(["00", "22", "22", "00"]):
         result = client.create_order(
@@ -257,9 +250,6 @@ def _create_physical_orders(client, admin_url: str) -> int:
 
 def _create_bulk_orders() -> int:
     """Multi-line async orders: one all good, two PARTIAL (some lines fail), one FAILED."""
-    from orders.tango.client import get_client
-    from orders.tango.types import Recipient
-
     client = get_client()
     mixes = [["00", "00", "00"], ["00", "17", "00", "17"], ["17", "00"], ["17", "17"]]
     for n, mix in enumerate(mixes):
@@ -290,10 +280,6 @@ def _create_bulk_orders() -> int:
 def _create_local_orders() -> int:
     """Orders the worker places after start: two exceed acme-usd-02's balance (Tango answers
     402, so they end up held for insufficient funds), one is held by a manager."""
-    from orders.models import Account
-    from orders.services.placement import create_order, hold_order
-    from orders.statuses import HoldReason
-
     manager = get_user_model().objects.get(username="manager")
     small = Account.objects.get(identifier="acme-usd-02")
     big = Account.objects.get(identifier="acme-usd-01")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
+from core import phones
 from orders.models import BulkJob
 from orders.services.staff_actions import RESEND_REASON_CODES, ResendTarget
 from orders.services.staff_rewards import REASON_CODES
-
-# E.164: what Tango expects for mobile numbers.
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class NoteForm(forms.Form):
@@ -36,7 +33,7 @@ class ResendForm(forms.Form):
     new_mobile = forms.CharField(
         required=False,
         label="Corrected mobile (E.164)",
-        widget=forms.TextInput(attrs={"placeholder": "+15551234567", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"placeholder": phones.EXAMPLE, "inputmode": "tel"}),
     )
     same_recipient = forms.BooleanField(required=False, label="I confirmed this is the same person")
     reason_code = forms.ChoiceField(
@@ -45,10 +42,13 @@ class ResendForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500, label="Details")
 
     def clean_new_mobile(self) -> str:
-        value = re.sub(r"[\s().-]", "", self.cleaned_data.get("new_mobile") or "")
-        if value and not _E164.match(value):
-            raise forms.ValidationError("Use the international format, e.g. +15551234567.")
-        return value
+        value = (self.cleaned_data.get("new_mobile") or "").strip()
+        if not value:
+            return ""
+        try:
+            return phones.normalize_mobile(value)  # E.164, what Tango expects
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -168,7 +168,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # Role permissions (orders/roles.py maps them onto the Support/Finance/Manager groups).
+        # Role permissions (core/roles.py maps them onto the Support/Finance/Manager groups).
         permissions = [
             ("resend_reward", "Can resend a digital reward"),
             ("hold_order", "Can put an unplaced order on hold"),

@@ -7,7 +7,13 @@ from datetime import datetime
 
 from django.db import models
 
-from orders.statuses import FINAL_ORDER_STATUSES, OrderStatus, PlacementState
+from orders.statuses import (
+    FINAL_ORDER_STATUSES,
+    PHYSICAL_DELIVERY_METHODS,
+    LineItemStatus,
+    OrderStatus,
+    PlacementState,
+)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -19,11 +25,11 @@ class OrderQuerySet(models.QuerySet):
 
     def with_line_item_status(self, statuses: Iterable[str]) -> OrderQuerySet:
         """Orders having at least one line item in any of `statuses` (EXISTS, no duplicates)."""
-        from orders.models import LineItem
-
+        # The related model, not an import: models.py imports this module.
+        line_items = self.model._meta.get_field("line_items").related_model
         return self.filter(
             models.Exists(
-                LineItem.objects.filter(order=models.OuterRef("pk"), status__in=list(statuses))
+                line_items.objects.filter(order=models.OuterRef("pk"), status__in=list(statuses))
             )
         )
 
@@ -35,7 +41,7 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(state__in=[PlacementState.QUEUED, PlacementState.PLACING])
 
     def pending_since(self, cutoff: datetime) -> OrderQuerySet:
-        """PENDING at Tango since before `cutoff` (see orders.business_days for the cutoff)."""
+        """PENDING at Tango since before `cutoff` (see core.business_days for the cutoff)."""
         return self.filter(tango_status=OrderStatus.PENDING, tango_created_at__lt=cutoff)
 
     def for_list(self) -> OrderQuerySet:
@@ -45,8 +51,6 @@ class OrderQuerySet(models.QuerySet):
 
 class LineItemQuerySet(models.QuerySet):
     def resendable(self) -> LineItemQuerySet:
-        from orders.statuses import PHYSICAL_DELIVERY_METHODS, LineItemStatus
-
         return self.filter(status=LineItemStatus.COMPLETE).exclude(
             delivery_method__in=PHYSICAL_DELIVERY_METHODS
         )

@@ -15,12 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from orders.services.webhooks import (
+from orders.services.webhooks import store_webhook_event
+from tango.webhooks import (
+    SIGNATURE_HEADER,
     InvalidWebhook,
     parse_envelope,
     signature_is_valid,
     signing_key,
-    store_webhook_event,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,7 @@ def tango_webhook(request: HttpRequest) -> HttpResponse:
         logger.error("webhook refused: TANGO_WEBHOOK_SECRET is missing or not base64")
         return HttpResponse("webhook secret not configured", status=503, content_type="text/plain")
     body = request.body
-    if not signature_is_valid(
-        key=key, body=body, signature=request.headers.get("X-Signed-Payload")
-    ):
+    if not signature_is_valid(key=key, body=body, signature=request.headers.get(SIGNATURE_HEADER)):
         logger.warning(
             "webhook rejected: bad or missing signature (from %s, %d bytes)",
             _client_ip(request),

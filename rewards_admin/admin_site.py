@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from orders.roles import ROLE_PERMISSIONS
+from core.roles import ROLE_PERMISSIONS
 
 ADMIN_ROLE = "Admin"
 assert ADMIN_ROLE in ROLE_PERMISSIONS  # the group seed_demo / ensure_roles() create

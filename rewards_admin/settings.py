@@ -265,7 +265,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.2,
     }
 else:
-    # The visibility timeout must exceed the longest retry countdown (see orders/tasks.py),
+    # The visibility timeout must exceed the longest retry countdown (core/jobs.py),
     # or Redis redelivers a task that is only waiting for its retry.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))
@@ -277,6 +277,45 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REDIS_URL = env("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+
+
+def _every(name: str, default: float) -> float:
+    return float(env(name, str(default)))
+
+
+# Celery beat. Sync cadence follows Tango's guidance: non-final orders often, recent windows
+# less often, the catalog only a few times a day (Tango asks for at most ~2 catalog calls a
+# day). Intervals in seconds, tunable per deployment.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-placements": {
+        "task": "orders.tasks.placement.sweep_stuck_placements",
+        "schedule": _every("SWEEP_PLACEMENTS_EVERY", 60),
+    },
+    "sync-open-orders": {
+        "task": "orders.tasks.sync.sync_open_orders",
+        "schedule": _every("SYNC_OPEN_ORDERS_EVERY", 60),
+    },
+    "sync-recent-orders": {
+        "task": "orders.tasks.sync.sync_recent_orders",
+        "schedule": _every("SYNC_RECENT_ORDERS_EVERY", 300),
+    },
+    "sync-line-items": {
+        "task": "orders.tasks.sync.sync_line_items",
+        "schedule": _every("SYNC_LINE_ITEMS_EVERY", 120),
+    },
+    "sync-accounts": {
+        "task": "orders.tasks.sync.sync_accounts",
+        "schedule": _every("SYNC_ACCOUNTS_EVERY", 600),
+    },
+    "sync-catalog": {
+        "task": "orders.tasks.sync.sync_catalog",
+        "schedule": _every("SYNC_CATALOG_EVERY", 8 * 3600),
+    },
+    "flag-stuck-orders": {
+        "task": "orders.tasks.sync.flag_stuck_orders",
+        "schedule": _every("FLAG_STUCK_ORDERS_EVERY", 900),
+    },
+}
 
 # --- Tango ----------------------------------------------------------------------------------
 # Defaults point at the local simulator (tango_sim) and its public demo credentials.
@@ -307,6 +346,16 @@ TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tan
 TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
 TANGO_EXTERNAL_REF_PREFIX = env("TANGO_EXTERNAL_REF_PREFIX", "ro")
+# The simulator's data file (relative to BASE_DIR), shared with the Procfile's `sim` process so
+# `seed_demo` seeds the orders that process serves.
+TANGO_SIM_DATA = env("TANGO_SIM_DATA", "var/tango_sim.sqlite3")
+
+# --- Console ----------------------------------------------------------------------------------
+# Facet counts on the orders list that take longer than this are not shown (PostgreSQL
+# statement_timeout), so a slow count never slows the page.
+ORDER_FACET_BUDGET_MS = int(env("ORDER_FACET_BUDGET_MS", "400"))
+# The password `seed_demo` gives the demo logins (one per role).
+DEMO_PASSWORD = env("DEMO_PASSWORD", "rewards-demo")
 
 LOGGING = {
     "version": 1,

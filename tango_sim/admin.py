@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import ledger, scenarios
+from . import ledger, scenarios, transitions
+from .bulk import bulk_orders
 from .config import ConfigError
+from .drift import DRIFT_ROUTES
 from .errors import ApiError, FieldError, field_errors
 from .queries import get_order_view
 from .records import (
@@ -63,7 +65,7 @@ def _fund(sim: Simulator, req: Request) -> Any:
         raise ApiError(404, "404.096", f"Account '{account_id}' not found")
     now = sim.store.now_us()
     ledger.fund(sim, account_id, cents, now)
-    released = scenarios.release_on_hold(sim, account_id)
+    released = transitions.release_on_hold(sim, account_id)
     account = get_account(sim.store, account_id)
     assert account is not None
     return {
@@ -85,17 +87,24 @@ def _account_status(sim: Simulator, req: Request) -> Any:
     return {"accountIdentifier": account_id, "status": status}
 
 
+def _status_text(value: Any) -> bool:
+    """Any non-blank string of at most 64 characters; unknown vocabulary is stored as is."""
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= 64
+
+
 def _transition(sim: Simulator, req: Request) -> Any:
     body = parse_object(req.body)
     order_status, line_status = body.get("orderStatus"), body.get("lineItemStatus")
-    if order_status not in ORDER_STATUSES:
-        raise _bad(f"orderStatus must be one of {', '.join(ORDER_STATUSES)}", "orderStatus")
-    if line_status is not None and line_status not in LINE_STATUSES:
-        raise _bad(f"lineItemStatus must be one of {', '.join(LINE_STATUSES)}", "lineItemStatus")
+    if not _status_text(order_status):
+        known = ", ".join(ORDER_STATUSES)
+        raise _bad(f"orderStatus must be a status string (known: {known})", "orderStatus")
+    if line_status is not None and not _status_text(line_status):
+        known = ", ".join(LINE_STATUSES)
+        raise _bad(f"lineItemStatus must be a status string (known: {known})", "lineItemStatus")
     order = get_order_by_ref(sim.store, req.params["ref"])
     if order is None:
         raise ApiError(404, "404.017", f"Order '{req.params['ref']}' not found")
-    scenarios.transition(sim, order, order_status, line_status)
+    transitions.transition(sim, order, order_status, line_status)
     return get_order_view(sim, order["ref"])
 
 
@@ -106,6 +115,42 @@ def _redeem(sim: Simulator, req: Request) -> Any:
     scenarios.set_reward_status(sim, line, "REDEEMED", sim.store.now_us())
     save_line(sim.store, line)
     return {"referenceLineItemID": line["ref"], "rewardStatus": "REDEEMED"}
+
+
+def _withhold(sim: Simulator, req: Request) -> Any:
+    """Start / stop withholding webhook deliveries (all subscriptions, or one webhookId).
+    Withheld events still get their revision and are stored (deliveryStatus WITHHELD), so a
+    client sees a revision gap and fills it with POST /webhooks/{id}/replay. Stopping does not
+    deliver them unless ``deliverWithheld`` is true."""
+    hooks = sim.webhooks
+    if req.method == "POST":
+        body = parse_object(req.body)
+        enabled, webhook_id = body.get("enabled"), body.get("webhookId")
+        if not isinstance(enabled, bool):
+            raise _bad("'enabled' must be true or false", "enabled")
+        if webhook_id is not None and (
+            not isinstance(webhook_id, str)
+            or sim.store.one("SELECT id FROM webhooks WHERE id = ?", (webhook_id,)) is None
+        ):
+            raise ApiError(404, "404.001", f"Webhook '{webhook_id}' not found")
+        if webhook_id is None:
+            hooks.withhold_all = enabled
+            if not enabled:
+                hooks.withhold_ids.clear()
+        elif enabled:
+            hooks.withhold_ids.add(webhook_id)
+        else:
+            hooks.withhold_ids.discard(webhook_id)
+        if not enabled and body.get("deliverWithheld") is True:
+            hooks.release_withheld(webhook_id)
+    withheld = sim.store.scalar(
+        "SELECT COUNT(*) FROM webhook_events WHERE delivery_status = 'WITHHELD'"
+    )
+    return {
+        "withholdAll": hooks.withhold_all,
+        "webhookIds": sorted(hooks.withhold_ids),
+        "withheldEvents": int(withheld or 0),
+    }
 
 
 def _config(sim: Simulator, req: Request) -> Any:
@@ -151,6 +196,12 @@ def stats(sim: Simulator, req: Request) -> Any:
         "responses_429": counters.get("responses_429", 0),
         "responses_409": counters.get("responses_409", 0),
         "webhook_events_total": store.scalar("SELECT COUNT(*) FROM webhook_events"),
+        "webhook_events_by_status": {
+            r["delivery_status"]: r["n"]
+            for r in store.all(
+                "SELECT delivery_status, COUNT(*) AS n FROM webhook_events GROUP BY 1"
+            )
+        },
         "counters": counters,
     }
 
@@ -164,7 +215,11 @@ ADMIN_ROUTES: list[Route] = [
     route("POST", "/accounts/{a}/status", _account_status),
     route("POST", "/orders/{ref}/transition", _transition),
     route("POST", "/lineItems/{ref}/redeem", _redeem),
+    route("GET", "/webhooks/withhold", _withhold),
+    route("POST", "/webhooks/withhold", _withhold),
     route("GET", "/config", _config),
     route("POST", "/config", _config, tx=False),
     route("GET", "/stats", stats),
+    route("POST", "/bulk/orders", bulk_orders),
+    *DRIFT_ROUTES,
 ]

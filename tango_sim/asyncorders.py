@@ -1,9 +1,11 @@
-"""Async (bulk, multi-line) orders: POST /asyncOrders and the reads under /asyncOrders (§7.7).
+"""Async (bulk, multi-line) orders: POST /asyncOrders (§7.7); the reads are in async_reads.py.
 
 Each line item follows its own scenario cents; the order (source ``AA``) is COMPLETE when all
 lines complete, FAILED when all fail, PARTIAL when mixed, and the AsyncOrderStatus webhook is
 sent once when it settles. Lines that fail validation are reported in ``failedLineItems`` and
-not created; if no line is valid the request is rejected with 400.
+not created; if no line is valid the request is rejected with 400. At most
+``async_max_line_items`` (1000) line items per request, counted before and after ``quantity``
+(1-100 per line), else 400 with ``errors[]``; the whole order is processed inside the request.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ from .orders import (
     check_funds,
     existing_order,
     insert_line,
-    new_order_ref,
+    insert_order,
     order_data,
 )
-from .records import as_dict, lines_for_order
-from .store import dumps
+from .records import as_dict
 from .validation import (
     LineSpec,
     check_identity,
@@ -33,12 +34,14 @@ from .validation import (
     check_string,
     parse_object,
 )
-from .views import async_detail, async_entity, line_item_view, reward_view
+from .views import async_entity
 
 if TYPE_CHECKING:
     from .app import Simulator
 
-MAX_LINES = 1000
+
+def _too_many(limit: int, count: int, what: str) -> FieldError:
+    return FieldError("lineItems", E.FIELD_PATTERN, f"at most {limit} {what}", count, "Size")
 
 
 def _error_entries(err: ApiError) -> list[dict[str, Any]]:
@@ -132,16 +135,13 @@ def create_async_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
         body, "externalRefID", errors, required=True, max_len=100, key_len=E.EXTERNAL_REF_LENGTH
     )
     raw_lines = body.get("lineItems")
+    limit = int(sim.config["async_max_line_items"])
     if not isinstance(raw_lines, list) or not raw_lines:
         errors.append(
             FieldError("lineItems", E.FIELD_REQUIRED, "may not be empty", None, "NotEmpty")
         )
-    elif len(raw_lines) > MAX_LINES:
-        errors.append(
-            FieldError(
-                "lineItems", E.FIELD_PATTERN, f"at most {MAX_LINES} items", len(raw_lines), "Size"
-            )
-        )
+    elif len(raw_lines) > limit:
+        errors.append(_too_many(limit, len(raw_lines), "line items per request"))
     data = order_data(body, errors)
     if errors:
         raise field_errors(errors)
@@ -176,6 +176,8 @@ def create_async_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
                     for e in f["errors"]
                 ]
             )
+        if len(valid) > limit:
+            raise field_errors([_too_many(limit, len(valid), "rewards per request (quantity)")])
         total = sum(charge_for(spec, account["currency"])["total_cents"] for _, spec in valid)
         check_funds(sim, account_id, total)
         sim.inflight.add(key)
@@ -187,19 +189,13 @@ def create_async_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
             account = check_account(sim, customer_id, account_id)
             check_funds(sim, account_id, total)
             now = sim.store.now_us()
-            order_ref = new_order_ref(sim, "AA", now)
             data.update(
                 asyncStatus="SUBMITTED",
                 totalLineItems=len(raw_lines),
                 failedLineItems=failed,
                 duplicateLineItemRefIds=duplicates,
             )
-            cursor = sim.store.execute(
-                "INSERT INTO orders(ref, source, customer, account, external_ref, status,"
-                " created_us, data) VALUES(?,?,?,?,?,?,?,?)",
-                (order_ref, "AA", customer_id, account_id, ref, "PENDING", now, dumps(data)),
-            )
-            order_id = int(cursor.lastrowid or 0)
+            order_id, order_ref = insert_order(sim, "AA", account, ref, data, now)
             for number, (line_ref, spec) in enumerate(valid, start=1):
                 insert_line(
                     sim,
@@ -223,70 +219,3 @@ def create_async_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
             return 202, async_entity(order)
     finally:
         sim.inflight.discard(key)
-
-
-def _find(sim: Simulator, customer: str, account: str, ref: str) -> dict[str, Any]:
-    order = existing_order(sim, account, "AA", ref)
-    if order is None or order["customer"] != customer:
-        raise ApiError(404, "404.017", f"Async order '{ref}' not found", tokens=[ref])
-    return order
-
-
-def get_async_order(sim: Simulator, customer: str, account: str, ref: str) -> dict[str, Any]:
-    order = _find(sim, customer, account, ref)
-    return async_detail(sim, order, lines_for_order(sim.store, order["id"]))
-
-
-def get_async_line_items(sim: Simulator, customer: str, account: str, ref: str) -> dict[str, Any]:
-    order = _find(sim, customer, account, ref)
-    items = []
-    for line in lines_for_order(sim.store, order["id"]):
-        view = line_item_view(sim, line, order, verbose=False)
-        reward = reward_view(line)
-        view["rewards"] = (
-            [] if reward is None else [{"rewardStatus": line["reward_status"], **reward}]
-        )
-        items.append(view)
-    return {
-        "referenceOrderID": order["ref"],
-        "externalRefID": order["external_ref"],
-        "lineItems": items,
-    }
-
-
-def list_async_orders(sim: Simulator, query: dict[str, list[str]]) -> dict[str, Any]:
-    try:
-        limit = int((query.get("maxResults") or ["10"])[0])
-        offset = int((query.get("nextCursor") or query.get("prevCursor") or ["0"])[0] or 0)
-    except ValueError as exc:
-        raise field_errors([FieldError("maxResults", E.FIELD_TYPE, "must be an integer")]) from exc
-    limit = max(1, min(limit, 200))
-    where, params = ["source = 'AA'"], []
-    for name, column in (
-        ("accountIdentifier", "account"),
-        ("customerIdentifier", "customer"),
-        ("externalRefID", "external_ref"),
-    ):
-        if query.get(name):
-            where.append(f"{column} = ?")
-            params.append(query[name][0])
-    rows = sim.store.all(
-        f"SELECT * FROM orders WHERE {' AND '.join(where)}"  # noqa: S608
-        " ORDER BY created_us DESC, id DESC LIMIT ? OFFSET ?",
-        [*params, limit + 1, offset],
-    )
-    orders = [o for o in (as_dict(r) for r in rows[:limit]) if o is not None]
-    views = []
-    for order in orders:
-        detail = async_detail(sim, order, lines_for_order(sim.store, order["id"]))
-        detail.pop("lineItems")
-        detail.pop("pagination")
-        views.append(detail)
-    return {
-        "prevCursor": str(max(0, offset - limit)) if offset else None,
-        "nextCursor": str(offset + limit) if len(rows) > limit else None,
-        "prevPageAvailable": offset > 0,
-        "nextPageAvailable": len(rows) > limit,
-        "maxResults": limit,
-        "orders": views,
-    }

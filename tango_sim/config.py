@@ -26,6 +26,10 @@ RUNTIME_DEFAULTS: dict[str, Any] = {
     "resend_throttle_seconds": 30,  # simulated seconds between resends of one reward
     "webhook_retries": 3,  # delivery attempts after the first one
     "webhook_backoff_seconds": 0.5,  # real seconds, doubled per retry
+    "webhook_lifetime_days": 365.0,  # subscription expiry (create / renew); simulated days
+    "action_window_days": 5,  # cancel / freeze / reissue window, calendar days after issue
+    "action_windows": {},  # per program: {"<account or customer identifier>": days}
+    "async_max_line_items": 1000,  # POST /asyncOrders: line items per request (after quantity)
 }
 
 
@@ -73,13 +77,33 @@ def _as_secret(value: Any) -> str | None:
     return str(value)
 
 
+def _as_windows(value: Any) -> dict[str, int]:
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"action_windows is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigError("action_windows must be an object {program: days}")
+    windows: dict[str, int] = {}
+    for program, days in value.items():
+        if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
+            raise ConfigError(f"action_windows[{program!r}] must be a number of days >= 0")
+        windows[str(program)] = int(days)
+    return windows
+
+
 def coerce(key: str, value: Any) -> Any:
     """Validate and convert one runtime config value."""
     if key not in RUNTIME_DEFAULTS:
         raise ConfigError(f"unknown config key {key!r}")
     try:
-        if key in {"order_tps", "webhook_backoff_seconds"}:
+        if key in {"order_tps", "webhook_backoff_seconds", "webhook_lifetime_days"}:
             number = float(value)
+            if key == "webhook_lifetime_days" and number <= 0:
+                raise ConfigError(f"{key} must be > 0")
             if number < 0:
                 raise ConfigError(f"{key} must be >= 0")
             return number
@@ -88,10 +112,13 @@ def coerce(key: str, value: Any) -> Any:
             "max_result_window",
             "resend_throttle_seconds",
             "webhook_retries",
+            "action_window_days",
+            "async_max_line_items",
         }:
             number = int(value)
-            if number < 0:
-                raise ConfigError(f"{key} must be >= 0")
+            least = 1 if key == "async_max_line_items" else 0
+            if number < least:
+                raise ConfigError(f"{key} must be >= {least}")
             return number
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):
@@ -101,6 +128,8 @@ def coerce(key: str, value: Any) -> Any:
         return _as_bool(value)
     if key == "faults":
         return _as_faults(value)
+    if key == "action_windows":
+        return _as_windows(value)
     if key == "webhook_secret":
         return _as_secret(value)
     if key == "webhook_url":
@@ -131,6 +160,10 @@ class Settings:
             "TANGO_SIM_CREATE_LATENCY_MS": "create_latency_ms",
             "TANGO_SIM_RESEND_NONE_ALLOWED": "resend_none_allowed",
             "TANGO_SIM_MAX_RESULT_WINDOW": "max_result_window",
+            "TANGO_SIM_WEBHOOK_LIFETIME_DAYS": "webhook_lifetime_days",
+            "TANGO_SIM_ACTION_WINDOW_DAYS": "action_window_days",
+            "TANGO_SIM_ACTION_WINDOWS": "action_windows",
+            "TANGO_SIM_ASYNC_MAX_LINE_ITEMS": "async_max_line_items",
         }
         for env_key, key in env_keys.items():
             if env.get(env_key) not in (None, ""):

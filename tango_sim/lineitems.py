@@ -62,7 +62,7 @@ RESEND_REASON_CODES = (
     "OTHER",
 )
 RESEND_METHODS = ("NONE", "EMAIL", "PHONE", "WHATSAPP")
-ACTION_WINDOW_DAYS = 5
+PAST = {"cancel": "cancelled", "freeze": "frozen", "unfreeze": "unfrozen", "reissue": "reissued"}
 FREEZE_HOURS = 48
 CAMPAIGN_RE = re.compile(r"^[a-zA-Z0-9 ]{0,100}$")
 
@@ -73,14 +73,25 @@ def _days_since_issue(line: dict[str, Any], now: int) -> int:
     return (today - issued).days
 
 
-def ineligible(line: dict[str, Any], action: str, now: int) -> ApiError | None:
-    """Why ``action`` (cancel|freeze|unfreeze) is not allowed now, or None when it is."""
+def window_days(sim: Simulator, line: dict[str, Any]) -> int:
+    """The cancel / freeze / reissue window of the line's program: ``action_windows`` keyed by
+    account, then by customer, else ``action_window_days`` (5 by default)."""
+    windows = sim.config["action_windows"] or {}
+    for program in (line["account"], line["customer"]):
+        if program in windows:
+            return int(windows[program])
+    return int(sim.config["action_window_days"])
+
+
+def ineligible(sim: Simulator, line: dict[str, Any], action: str, now: int) -> ApiError | None:
+    """Why ``action`` (cancel|freeze|unfreeze|reissue) is not allowed now, or None."""
+    done = PAST.get(action, f"{action}ed")
     item = find_item(line["utid"])
     if item is None or not item.choice:
         return ApiError(
             403,
             ACTION_NOT_CHOICE,
-            f"Only Choice Products can be {action}ed; {line['utid']} is not one",
+            f"Only Choice Products can be {done}; {line['utid']} is not one",
         )
     if line["status"] != "COMPLETE":
         return ApiError(
@@ -98,16 +109,20 @@ def ineligible(line: dict[str, Any], action: str, now: int) -> ApiError | None:
             f"Cannot {action} reward with status {reward}",
             tokens=[str(reward)],
         )
-    if action != "unfreeze" and _days_since_issue(line, now) > ACTION_WINDOW_DAYS:
+    days = window_days(sim, line)
+    if action != "unfreeze" and _days_since_issue(line, now) > days:
         return ApiError(
             403,
             ACTION_WINDOW_PASSED,
-            f"Rewards can only be {action}ed within {ACTION_WINDOW_DAYS} calendar days of issue",
+            f"Rewards can only be {done} within {days} calendar days of issue",
+            tokens=[str(days)],
         )
     return None
 
 
-def _reason(body: dict[str, Any], codes: tuple[str, ...], *, required: bool) -> tuple[Any, Any]:
+def check_reason(
+    body: dict[str, Any], codes: tuple[str, ...], *, required: bool
+) -> tuple[Any, Any]:
     code, other = body.get("reasonCode"), body.get("otherReason")
     errors: list[FieldError] = []
     if code is None:
@@ -135,11 +150,20 @@ def _reason(body: dict[str, Any], codes: tuple[str, ...], *, required: bool) -> 
     return code, other
 
 
+def cancel_reward(sim: Simulator, line: dict[str, Any], now: int) -> None:
+    """Cancel (also the first half of a reissue): value refunded, fees kept (§7.3)."""
+    ledger.refund_line(sim, line, line["charged_cents"])
+    line["status"] = "CANCELLED"
+    line["frozen_until_us"] = None
+    set_reward_status(sim, line, "CANCELLED", now)
+    drop_timers(sim, line["id"], ("unfreeze", "dispatch", "deliver", "return"))
+
+
 def act(sim: Simulator, line: dict[str, Any], action: str, body: dict[str, Any]) -> str:
     """POST /lineItems/{id}/cancel|freeze|unfreeze -> 202 "Accepted"."""
-    code, other = _reason(body, REASON_CODES[action], required=True)
+    code, other = check_reason(body, REASON_CODES[action], required=True)
     now = sim.store.now_us()
-    problem = ineligible(line, action, now)
+    problem = ineligible(sim, line, action, now)
     if problem is not None:
         raise problem
     history = line["data"].setdefault("lineItemActionHistory", [])
@@ -154,11 +178,7 @@ def act(sim: Simulator, line: dict[str, Any], action: str, body: dict[str, Any])
     )
     line["data"]["lineItemActionReason"] = other or code
     if action == "cancel":
-        ledger.refund_line(sim, line, line["charged_cents"])  # value refunded, fee kept
-        line["status"] = "CANCELLED"
-        line["frozen_until_us"] = None
-        set_reward_status(sim, line, "CANCELLED", now)
-        drop_timers(sim, line["id"], ("unfreeze", "dispatch", "deliver", "return"))
+        cancel_reward(sim, line, now)
         status = "CANCELLED"
     elif action == "freeze":
         line["frozen_until_us"] = now + FREEZE_HOURS * HOUR
@@ -227,7 +247,7 @@ def resend(
         raise field_errors(errors)
     code, other = (None, None)
     if not order_level:
-        code, other = _reason(body, RESEND_REASON_CODES, required=False)
+        code, other = check_reason(body, RESEND_REASON_CODES, required=False)
     now = sim.store.now_us()
     method = line["delivery_method"]
     if line["status"] != "COMPLETE":

@@ -29,10 +29,44 @@ if TYPE_CHECKING:
     from .app import Simulator
 
 
-def new_order_ref(sim: Simulator, source: str, now: int) -> str:
-    seq = sim.store.next_counter("order_seq", 1001)
+LINE_COPIED = ("sender", "campaign", "purchaseOrderNumber", "notes", "emailSubject", "message")
+
+
+def format_order_ref(source: str, now: int, seq: int) -> str:
+    """``RA260506-1401-64``: source, UTC date of creation, sequence, a check-like suffix."""
     day = datetime.fromtimestamp(now / US, tz=UTC).strftime("%y%m%d")
     return f"{source}{day}-{seq}-{(seq * 37 + 11) % 90 + 10}"
+
+
+def new_order_ref(sim: Simulator, source: str, now: int) -> str:
+    return format_order_ref(source, now, sim.store.next_counter("order_seq", 1001))
+
+
+def insert_order(
+    sim: Simulator,
+    source: str,
+    account: dict[str, Any],
+    external_ref: str | None,
+    data: dict[str, Any],
+    now: int,
+) -> tuple[int, str]:
+    """Insert a PENDING order row; returns (id, referenceOrderID)."""
+    order_ref = new_order_ref(sim, source, now)
+    cursor = sim.store.execute(
+        "INSERT INTO orders(ref, source, customer, account, external_ref, status, created_us,"
+        " data) VALUES(?,?,?,?,?,?,?,?)",
+        (
+            order_ref,
+            source,
+            account["customer"],
+            account["identifier"],
+            external_ref,
+            "PENDING",
+            now,
+            dumps(data),
+        ),
+    )
+    return int(cursor.lastrowid or 0), order_ref
 
 
 def charge_for(spec: LineSpec, account_currency: str) -> dict[str, Any]:
@@ -177,6 +211,33 @@ def existing_order(sim: Simulator, account_id: str, source: str, ref: str) -> di
     return None if row is None else get_order(sim.store, row["id"])
 
 
+def place(
+    sim: Simulator,
+    account: dict[str, Any],
+    spec: LineSpec,
+    data: dict[str, Any],
+    ref: str | None,
+    now: int,
+) -> dict[str, Any]:
+    """Insert a single-reward RA order created at ``now`` (debited, scenario applied)."""
+    data["deliveryMethod"] = spec.delivery_method
+    order_id, order_ref = insert_order(sim, "RA", account, ref, data, now)
+    insert_line(
+        sim,
+        order_id=order_id,
+        order_ref=order_ref,
+        line_number=1,
+        spec=spec,
+        account=account,
+        now=now,
+        extra={key: data.get(key) for key in LINE_COPIED},
+    )
+    scenarios.settle_order(sim, order_id, now)
+    order = get_order(sim.store, order_id)
+    assert order is not None
+    return order
+
+
 def create_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
     """POST /orders -> (201, OrderViewSummary) or (200, the original order)."""
     body = parse_object(raw)
@@ -216,37 +277,10 @@ def create_order(sim: Simulator, raw: bytes) -> tuple[int, Any]:
         with sim.store.transaction():
             account = check_account(sim, customer_id, account_id)
             check_funds(sim, account_id, charge_for(spec, account["currency"])["total_cents"])
-            now = sim.store.now_us()
-            order_ref = new_order_ref(sim, "RA", now)
-            data["deliveryMethod"] = spec.delivery_method
-            cursor = sim.store.execute(
-                "INSERT INTO orders(ref, source, customer, account, external_ref, status,"
-                " created_us, data) VALUES(?,?,?,?,?,?,?,?)",
-                (order_ref, "RA", customer_id, account_id, ref, "PENDING", now, dumps(data)),
-            )
-            order_id = int(cursor.lastrowid or 0)
-            insert_line(
-                sim,
-                order_id=order_id,
-                order_ref=order_ref,
-                line_number=1,
-                spec=spec,
-                account=account,
-                now=now,
-                extra={
-                    "sender": data["sender"],
-                    "campaign": data["campaign"],
-                    "purchaseOrderNumber": data["purchaseOrderNumber"],
-                    "notes": data["notes"],
-                    "emailSubject": data["emailSubject"],
-                    "message": data["message"],
-                },
-            )
-            scenarios.settle_order(sim, order_id, now)
-            order = get_order(sim.store, order_id)
-            assert order is not None
+            order = place(sim, account, spec, data, ref, sim.store.now_us())
             sim.stats.incr("orders_created")
-            return 201, order_view(sim, order, lines_for_order(sim.store, order_id), verbose=True)
+            lines = lines_for_order(sim.store, order["id"])
+            return 201, order_view(sim, order, lines, verbose=True)
     finally:
         if ref:
             sim.inflight.discard(key)

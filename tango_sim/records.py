@@ -110,20 +110,50 @@ def lines_for_order(store: Store, order_id: int) -> list[dict[str, Any]]:
     return [r for r in (as_dict(row) for row in rows) if r is not None]
 
 
-def lines_for_orders(store: Store, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    result: dict[int, list[dict[str, Any]]] = {oid: [] for oid in order_ids}
+def totals_of(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Money totals of an order's line items plus its first line (what order views show)."""
+    return {
+        "first": lines[0],
+        "count": len(lines),
+        "charged_cents": sum(line["charged_cents"] for line in lines),
+        "fee_cents": sum(line["fee_cents"] for line in lines),
+        "total_cents": sum(line["total_cents"] for line in lines),
+        "amount_cents": sum(line["amount_cents"] for line in lines),
+        "currencies": len({line["reward_currency"] for line in lines}),
+    }
+
+
+def line_totals(store: Store, order_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """totals_of() for many orders computed in SQL: lists never load every line of a
+    1,000-line async order."""
+    result: dict[int, dict[str, Any]] = {}
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        rows = store.all(
-            f"SELECT * FROM line_items WHERE order_id IN ({marks})"  # noqa: S608
-            " ORDER BY order_id, line_number",
-            chunk,
+        firsts = {
+            row["order_id"]: as_dict(row)
+            for row in store.all(
+                f"SELECT * FROM line_items WHERE order_id IN ({marks}) AND line_number = 1",  # noqa: S608
+                chunk,
+            )
+        }
+        sums = (
+            "SELECT order_id, COUNT(*) AS n, SUM(charged_cents) AS c, SUM(fee_cents) AS f,"
+            " SUM(total_cents) AS t, SUM(amount_cents) AS a,"
+            " COUNT(DISTINCT reward_currency) AS cur FROM line_items"
         )
-        for row in rows:
-            line = as_dict(row)
-            assert line is not None
-            result[line["order_id"]].append(line)
+        where = f" WHERE order_id IN ({marks}) GROUP BY order_id"
+        for row in store.all(sums + where, chunk):
+            first = firsts.get(row["order_id"]) or lines_for_order(store, row["order_id"])[0]
+            result[row["order_id"]] = {
+                "first": first,
+                "count": row["n"],
+                "charged_cents": row["c"],
+                "fee_cents": row["f"],
+                "total_cents": row["t"],
+                "amount_cents": row["a"],
+                "currencies": row["cur"],
+            }
     return result
 
 

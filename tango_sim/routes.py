@@ -7,12 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import asyncorders, lineitems, orders, queries, webhook_api
+from . import async_reads, asyncorders, lineitems, orders, queries, reference, reissue, webhook_api
 from . import errors as E
 from .errors import ApiError
 from .records import get_line_by_ref, get_order_by_ref, lines_for_order
-from .seed import EXCHANGE_RATES, catalog_json
-from .store import iso
+from .seed import catalog_json
 from .validation import parse_object
 from .views import account_view, customer_view
 
@@ -114,28 +113,6 @@ def _customers(sim: Simulator, req: Request) -> Any:
     return [_customer(sim, r["identifier"]) for r in rows]
 
 
-def _exchange_rates(sim: Simulator, req: Request) -> Any:
-    rates = [
-        {
-            "rewardCurrency": reward,
-            "baseCurrency": base,
-            "baseFx": rate,
-            "lastModifiedDate": iso(sim.store.now_us()),
-        }
-        for (reward, base), rate in EXCHANGE_RATES.items()
-        if reward != base
-    ]
-    return {
-        "disclaimer": "Simulated fixed rates.",
-        "exchangeRates": rates,
-        "prevCursor": None,
-        "nextCursor": None,
-        "prevPageAvailable": False,
-        "nextPageAvailable": False,
-        "maxResults": len(rates),
-    }
-
-
 # -- orders and line items -----------------------------------------------------------------
 
 
@@ -168,21 +145,13 @@ def _line_resend(sim: Simulator, req: Request) -> Any:
     return 201, lineitems.resend(sim, _line(sim, req.params["ref"]), body, order_level=False)
 
 
+def _line_reissue(sim: Simulator, req: Request) -> Any:
+    return reissue.reissue(sim, _line(sim, req.params["ref"]), req.body)
+
+
 def _line_patch(sim: Simulator, req: Request) -> Any:
     body = parse_object(req.body)
     return 202, lineitems.patch(sim, _line(sim, req.params["ref"]), body)
-
-
-def _reason_codes(sim: Simulator, req: Request) -> Any:
-    def table(codes: tuple[str, ...]) -> dict[str, str]:
-        return {code: code.replace("_", " ").title() for code in codes}
-
-    return {
-        "FREEZE": table(lineitems.REASON_CODES["freeze"]),
-        "UNFREEZE": table(lineitems.REASON_CODES["unfreeze"]),
-        "CANCEL": table(lineitems.REASON_CODES["cancel"]),
-        "CANCEL_AND_REISSUE": table((*lineitems.REASON_CODES["cancel"][:6], "OTHER")),
-    }
 
 
 def _embedded_url(sim: Simulator, req: Request) -> Any:
@@ -196,7 +165,7 @@ def _embedded_url(sim: Simulator, req: Request) -> Any:
 p = "{ref}"
 ROUTES: list[Route] = [
     route("GET", "/catalogs", lambda s, r: catalog_json(r.query)),
-    route("GET", "/exchangerates", _exchange_rates),
+    route("GET", "/exchangerates", lambda s, r: reference.exchange_rates(s, r.query)),
     route("GET", "/accounts", lambda s, r: _accounts(s, r)),
     route("GET", "/accounts/{a}", _account),
     route("GET", "/customers", _customers),
@@ -207,7 +176,7 @@ ROUTES: list[Route] = [
     route("GET", "/orders", lambda s, r: queries.list_orders(s, r.query)),
     route("GET", f"/orders/{p}", lambda s, r: queries.get_order_view(s, r.params["ref"])),
     route("POST", f"/orders/{p}/resends", _order_resend),
-    route("GET", "/lineItems/reasonCodes", _reason_codes),
+    route("GET", "/lineItems/reasonCodes", lambda s, r: reference.line_item_reason_codes()),
     route("GET", "/lineItems", lambda s, r: queries.list_line_items(s, r.query)),
     route("GET", f"/lineItems/{p}", lambda s, r: queries.get_line_item_view(s, r.params["ref"])),
     route("PATCH", f"/lineItems/{p}", _line_patch),
@@ -215,19 +184,23 @@ ROUTES: list[Route] = [
     route("POST", f"/lineItems/{p}/cancel", _line_action("cancel")),
     route("POST", f"/lineItems/{p}/freeze", _line_action("freeze")),
     route("POST", f"/lineItems/{p}/unfreeze", _line_action("unfreeze")),
+    route("POST", f"/lineItems/{p}/reissue", _line_reissue),
     route("GET", f"/lineItems/{p}/embeddedUrl", _embedded_url),
     route("POST", "/asyncOrders", lambda s, r: asyncorders.create_async_order(s, r.body), tx=False),
-    route("GET", "/asyncOrders", lambda s, r: asyncorders.list_async_orders(s, r.query)),
+    route("GET", "/asyncOrders", lambda s, r: async_reads.list_async_orders(s, r.query)),
+    route("GET", "/asyncOrders/reasonCodes", lambda s, r: reference.async_reason_codes()),
     route(
         "GET",
         "/asyncOrders/customers/{c}/accounts/{a}/{ref}",
-        lambda s, r: asyncorders.get_async_order(s, r.params["c"], r.params["a"], r.params["ref"]),
+        lambda s, r: async_reads.get_async_order(
+            s, r.params["c"], r.params["a"], r.params["ref"], r.query
+        ),
     ),
     route(
         "GET",
         "/asyncOrders/customers/{c}/accounts/{a}/{ref}/lineItems",
-        lambda s, r: asyncorders.get_async_line_items(
-            s, r.params["c"], r.params["a"], r.params["ref"]
+        lambda s, r: async_reads.get_async_line_items(
+            s, r.params["c"], r.params["a"], r.params["ref"], r.query
         ),
     ),
     route("POST", "/webhooks", lambda s, r: webhook_api.create(s, r.body)),

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import ledger
 from .records import (
-    PENDING_ORDER_STATUSES,
     get_line,
     get_order,
     lines_for_order,
@@ -51,6 +50,7 @@ BOUNCE, RETURNED, REDEEMED = 21, 22, 23
 EMAIL_DELIVERED_AFTER = 5 * MINUTE
 DISPATCHED_AFTER, DELIVERED_AFTER, RETURNED_AFTER = DAY, 3 * DAY, 5 * DAY
 SUCCESS_LINE_STATUSES = ("COMPLETE", "RETURNED")
+SETTLED_ORDER_STATUSES = ("COMPLETE", "FAILED", "PARTIAL", "CANCELLED", "DELETED")
 
 
 def scenario_of(amount_cents: int) -> int:
@@ -165,7 +165,7 @@ def complete_line(sim: Simulator, line: dict[str, Any], at: int) -> None:
     line["status"] = "COMPLETE"
     line["hold"] = None
     line["completed_us"] = at
-    _issue_credentials(sim, line)
+    issue_credentials(sim, line)
     set_reward_status(sim, line, "REDEEMED" if line["scenario"] == REDEEMED else "ACTIVE", at)
     line["email_status"] = None
     line["delivery_status"] = None if method == "NONE" else "DELIVERED"
@@ -215,7 +215,7 @@ def set_reward_status(sim: Simulator, line: dict[str, Any], status: str, at: int
     line["data"].setdefault("rewardViewHistory", []).append({"date": iso(at), "status": status})
 
 
-def _issue_credentials(sim: Simulator, line: dict[str, Any]) -> None:
+def issue_credentials(sim: Simulator, line: dict[str, Any]) -> None:
     item = find_item(line["utid"])
     token = hashlib.sha256(f"{sim.settings.platform_name}:{line['ref']}".encode()).hexdigest()
     if item is not None and item.choice:
@@ -263,6 +263,9 @@ def reward_webhook(
     reason: str | None,
     status: str,
     at: int,
+    *,
+    reward_type: str = "REWARD",
+    new_ref: str | None = None,
 ) -> None:
     order = get_order(sim.store, line["order_id"])
     sim.webhooks.emit(
@@ -274,8 +277,8 @@ def reward_webhook(
             "reasonCode": reason_code,
             "reason": reason,
             "status": status,
-            "type": "REWARD",
-            "newReferenceLineItemId": None,
+            "type": reward_type,
+            "newReferenceLineItemId": new_ref,
         },
         at,
     )
@@ -304,7 +307,7 @@ def settle_order(sim: Simulator, order_id: int, at: int, forced: str | None = No
     assert order is not None
     lines = lines_for_order(sim.store, order_id)
     order["status"] = forced or derive_status(lines)
-    settled = order["status"] not in PENDING_ORDER_STATUSES
+    settled = order["status"] in SETTLED_ORDER_STATUSES  # unknown vocabulary: not settled
     if settled and order["completed_us"] is None:
         order["completed_us"] = at
     if order["source"] == "AA" and settled and not order["announced"]:
@@ -328,66 +331,3 @@ def settle_order(sim: Simulator, order_id: int, at: int, forced: str | None = No
             at,
         )
     save_order(sim.store, order)
-
-
-def transition(
-    sim: Simulator, order: dict[str, Any], order_status: str, line_status: str | None
-) -> None:
-    """Admin move of an order (and its line items) to any status."""
-    at = sim.store.now_us()
-    default_line = {
-        "COMPLETE": "COMPLETE",
-        "FAILED": "FAILED",
-        "CANCELLED": "CANCELLED",
-        "DELETED": "DELETED",
-    }.get(order_status)
-    if order_status in PENDING_ORDER_STATUSES:
-        default_line = "PENDING"
-    target = line_status or default_line
-    for line in lines_for_order(sim.store, order["id"]):
-        drop_timers(sim, line["id"], ("complete", "fail"))
-        if (target is not None and line["status"] != target) or target == "PENDING":
-            _move_line(sim, line, target, order_status, at)
-        if order_status in ("FAILED", "CANCELLED") and ledger.refund_line(sim, line):
-            save_line(sim.store, line)
-    settle_order(sim, order["id"], at, forced=order_status)
-
-
-def _move_line(
-    sim: Simulator, line: dict[str, Any], target: str | None, hold: str, at: int
-) -> None:
-    if target in ("PENDING", "COMPLETE", "RETURNED"):
-        ledger.recharge_line(sim, line, at)
-    if target == "PENDING":
-        hold_line(sim, line, hold if hold in PENDING_ORDER_STATUSES else "PENDING")
-    elif target == "COMPLETE":
-        complete_line(sim, line, at)
-    elif target == "RETURNED":
-        line["status"] = "RETURNED"
-        line["delivery_status"] = "FAILED"
-        save_line(sim.store, line)
-    elif target in ("FAILED", "CANCELLED", "DELETED"):
-        end_line(sim, line, target, at)
-
-
-def release_on_hold(sim: Simulator, account_id: str) -> list[str]:
-    """Funding an account completes its ON_HOLD line items; returns the order refs touched."""
-    at = sim.store.now_us()
-    rows = sim.store.all(
-        "SELECT id FROM line_items WHERE account = ? AND status = 'PENDING' AND hold = 'ON_HOLD'"
-        " ORDER BY id",
-        (account_id,),
-    )
-    order_ids: list[int] = []
-    for row in rows:
-        line = get_line(sim.store, row["id"])
-        assert line is not None
-        complete_line(sim, line, at)
-        if line["order_id"] not in order_ids:
-            order_ids.append(line["order_id"])
-    refs = []
-    for order_id in order_ids:
-        settle_order(sim, order_id, at)
-        order = get_order(sim.store, order_id)
-        refs.append(order["ref"] if order else "")
-    return refs

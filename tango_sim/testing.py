@@ -122,7 +122,8 @@ class SimulatorHandle:
     def transition(
         self, ref: str, order_status: str, line_item_status: str | None = None
     ) -> dict[str, Any]:
-        """Force an order (by referenceOrderID) into any of the 11 order statuses."""
+        """Force an order (by referenceOrderID) into any status: the 11 documented ones with
+        their side effects, or any other string (e.g. ``SCHEDULED DELIVERY``) stored as is."""
         payload: dict[str, Any] = {"orderStatus": order_status}
         if line_item_status is not None:
             payload["lineItemStatus"] = line_item_status
@@ -130,6 +131,46 @@ class SimulatorHandle:
 
     def stats(self) -> dict[str, Any]:
         return self.admin("GET", "/stats")
+
+    # -- webhooks, drift, volume -----------------------------------------------------------
+
+    def withhold(
+        self, enabled: bool, webhook_id: str | None = None, *, deliver_withheld: bool = False
+    ) -> dict[str, Any]:
+        """Start/stop withholding webhook deliveries (events keep revisions, are stored)."""
+        payload: dict[str, Any] = {"enabled": enabled, "deliverWithheld": deliver_withheld}
+        if webhook_id is not None:
+            payload["webhookId"] = webhook_id
+        return self.admin("POST", "/webhooks/withhold", payload)
+
+    def drift_order(self, ref: str, status: str) -> dict[str, Any]:
+        """Silently change an order's status (no webhook, nothing else changes)."""
+        return self.admin("POST", f"/drift/orders/{ref}", {"status": status})
+
+    def drift_line(self, ref: str, **changes: Any) -> dict[str, Any]:
+        """Silently change a line item: status, rewardStatus, amountCharged={value, fee,
+        total}, recipient={firstName, lastName, email, mobileNumber}."""
+        return self.admin("POST", f"/drift/lineItems/{ref}", changes)
+
+    def drift_delete(self, ref: str) -> dict[str, Any]:
+        """Tango forgets an order (and its line items)."""
+        return self.admin("DELETE", f"/drift/orders/{ref}")
+
+    def drift_create(self, **order: Any) -> dict[str, Any]:
+        """An order Tango has that the client never placed (POST /orders body, plus
+        optional createdAt and debit)."""
+        return self.admin("POST", "/drift/orders", order)
+
+    def drift_balance(
+        self, account: str, *, delta: float | None = None, balance: float | None = None
+    ) -> dict[str, Any]:
+        """Change a balance without any Transaction event."""
+        payload = {"delta": delta} if delta is not None else {"balance": balance}
+        return self.admin("POST", f"/drift/accounts/{account}/balance", payload)
+
+    def bulk_orders(self, count: int, **options: Any) -> dict[str, Any]:
+        """Create ``count`` orders at once (see ``POST /__sim/bulk/orders`` in the README)."""
+        return self.admin("POST", "/bulk/orders", {"count": count, **options})
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -216,8 +216,18 @@ def check_line_fields(
     subject = check_string(body, "emailSubject", errors, path=path, max_len=200)
     message = check_string(body, "message", errors, path=path, max_len=1024)
     note = check_string(body, "lineItemNote", errors, path=path, max_len=150)
+    send_email = body.get("sendEmail")
+    if send_email is not None and not isinstance(send_email, bool):
+        errors.append(
+            FieldError(f"{path}sendEmail", E.FIELD_TYPE, "must be a boolean", plain(send_email))
+        )
     if method is None:
-        method = "ADDRESS" if recipient and recipient.get("address") else "EMAIL"
+        # §4.1: a recipient address means ADDRESS; else the deprecated sendEmail decides
+        # (true = EMAIL, false = NONE); deliveryMethod, when present, always wins.
+        if recipient and recipient.get("address"):
+            method = "ADDRESS"
+        else:
+            method = "NONE" if send_email is False else "EMAIL"
     return {
         "utid": utid,
         "cents": cents,

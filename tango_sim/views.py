@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .lineitems import ineligible
+from .records import totals_of
 from .scenarios import SUCCESS_LINE_STATUSES
 from .store import iso, money
 
@@ -13,26 +14,29 @@ if TYPE_CHECKING:
     from .app import Simulator
 
 
-def _charged(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    first = lines[0]
+def _charged(totals: dict[str, Any]) -> dict[str, Any]:
+    first = totals["first"]
     return {
-        "value": money(sum(line["charged_cents"] for line in lines)),
+        "value": money(totals["charged_cents"]),
         "currencyCode": first["charge_currency"],
         "exchangeRate": first["exchange_rate"],
-        "fee": money(sum(line["fee_cents"] for line in lines)),
-        "total": money(sum(line["total_cents"] for line in lines)),
+        "fee": money(totals["fee_cents"]),
+        "total": money(totals["total_cents"]),
     }
 
 
-def _denomination(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    first = lines[0]
-    same = all(line["reward_currency"] == first["reward_currency"] for line in lines)
-    cents = sum(line["amount_cents"] for line in lines) if same else first["amount_cents"]
+def _denomination(totals: dict[str, Any]) -> dict[str, Any]:
+    first = totals["first"]
+    same = totals["currencies"] == 1
     return {
-        "value": money(cents),
+        "value": money(totals["amount_cents"] if same else first["amount_cents"]),
         "currencyCode": first["reward_currency"],
         "exchangeRate": first["exchange_rate"],
     }
+
+
+def line_charged(line: dict[str, Any]) -> dict[str, Any]:
+    return _charged(totals_of([line]))
 
 
 def reward_view(line: dict[str, Any]) -> dict[str, Any] | None:
@@ -53,10 +57,13 @@ def order_view(
     *,
     verbose: bool,
     duplicate: bool = False,
+    totals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """OrderViewVerbose (verbose=True, with reward) or OrderListItemView (no reward)."""
+    """OrderViewVerbose (verbose=True, with reward) or OrderListItemView (no reward).
+    ``totals`` (records.line_totals) replaces ``lines`` for lists."""
     data = order["data"]
-    first = lines[0]
+    totals = totals or totals_of(lines)
+    first = totals["first"]
     view: dict[str, Any] = {
         "referenceOrderID": order["ref"],
         "referenceLineItemID": first["ref"],
@@ -64,8 +71,8 @@ def order_view(
         "customerIdentifier": order["customer"],
         "accountIdentifier": order["account"],
         "accountNumber": sim.account_number(order["account"]),
-        "amountCharged": _charged(lines),
-        "denomination": _denomination(lines),
+        "amountCharged": _charged(totals),
+        "denomination": _denomination(totals),
         "utid": first["utid"],
         "ptid": None,
         "rewardName": first["reward_name"],
@@ -89,7 +96,7 @@ def order_view(
     }
     if order["source"] == "AA":
         view["asyncOrderEntity"] = async_entity(order)
-        view["totalLineItems"] = len(lines)
+        view["totalLineItems"] = totals["count"]
     if verbose:
         view["reward"] = reward_view(first)
         view["redemptionInstructions"] = first["data"].get("redemptionInstructions")
@@ -119,15 +126,15 @@ def line_item_view(
         "deliveryMethod": line["delivery_method"],
         "deliveryStatus": line["delivery_status"],
         "rewardStatus": line["reward_status"],
-        "canCancel": ineligible(line, "cancel", now) is None,
-        "canFreeze": ineligible(line, "freeze", now) is None,
+        "canCancel": ineligible(sim, line, "cancel", now) is None,
+        "canFreeze": ineligible(sim, line, "freeze", now) is None,
         "lineNumber": line["line_number"],
         "rewardName": line["reward_name"],
         "amountIssued": {
             "value": money(line["amount_cents"]),
             "currencyCode": line["reward_currency"],
         },
-        "amountCharged": _charged([line]),
+        "amountCharged": line_charged(line),
         "remainingBalance": money(remaining),
         "dateIssued": iso(line["created_us"]),
         "expirationDate": data.get("expirationDate"),
@@ -143,8 +150,8 @@ def line_item_view(
         "campaign": data.get("campaign"),
         "orderNotes": data.get("notes"),
         "lineItemActionReason": data.get("lineItemActionReason"),
-        "reissuedFromReferenceLineItemId": None,
-        "reissuedToReferenceLineItemId": None,
+        "reissuedFromReferenceLineItemId": data.get("reissuedFromReferenceLineItemId"),
+        "reissuedToReferenceLineItemId": data.get("reissuedToReferenceLineItemId"),
         "lineItemErrors": data.get("lineItemErrors", []),
         "quantity": 1,
     }
@@ -170,9 +177,17 @@ def async_entity(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def async_detail(
-    sim: Simulator, order: dict[str, Any], lines: list[dict[str, Any]]
+    sim: Simulator,
+    order: dict[str, Any],
+    lines: list[dict[str, Any]],
+    *,
+    totals: dict[str, Any] | None = None,
+    pagination: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """AsyncOrderDetailView; ``lines`` is the page shown, ``totals`` cover every line."""
     data = order["data"]
+    if totals is None and lines:
+        totals = totals_of(lines)
     line_views = []
     for line in lines:
         line_views.append(
@@ -187,12 +202,12 @@ def async_detail(
                 "rewardName": line["reward_name"],
                 "quantity": 1,
                 "amount": money(line["amount_cents"]),
-                "amountCharged": _charged([line]),
+                "amountCharged": line_charged(line),
                 "scheduledDeliveryDate": None,
                 "lineItemErrors": line["data"].get("lineItemErrors", []),
             }
         )
-    charged = _charged(lines) if lines else {"currencyCode": None, "value": 0, "total": 0}
+    charged = _charged(totals) if totals else {"currencyCode": None, "value": 0, "total": 0}
     return {
         "referenceOrderID": order["ref"],
         "externalRefID": order["external_ref"],
@@ -211,13 +226,14 @@ def async_detail(
         "campaign": data.get("campaign"),
         "purchaseOrderNumber": data.get("purchaseOrderNumber"),
         "notes": data.get("notes"),
-        "totalLineItems": data.get("totalLineItems", len(lines)),
+        "totalLineItems": data.get("totalLineItems", totals["count"] if totals else 0),
         "pagination": {
             "prevCursor": None,
             "nextCursor": None,
             "prevPageAvailable": False,
             "nextPageAvailable": False,
             "maxResults": 100,
+            **(pagination or {}),
             "numberOfElements": len(line_views),
         },
         "orderErrors": [],

@@ -11,7 +11,7 @@ from . import errors as E
 from .errors import ApiError, FieldError, field_errors
 from .store import DAY, dumps, iso
 from .validation import parse_object
-from .webhooks import EVENT_CATEGORIES, SUBSCRIPTION_LIFETIME_US, subscription_view
+from .webhooks import EVENT_CATEGORIES, lifetime_us, subscription_view
 
 if TYPE_CHECKING:
     from .app import Simulator
@@ -207,7 +207,7 @@ def delete(sim: Simulator, webhook_id: str) -> dict[str, Any]:
 def renew(sim: Simulator, webhook_id: str) -> dict[str, Any]:
     row = _get(sim, webhook_id)
     data = json.loads(row["data"])
-    data["expiresAt"] = iso(sim.store.now_us() + SUBSCRIPTION_LIFETIME_US)
+    data["expiresAt"] = iso(sim.store.now_us() + lifetime_us(sim))
     sim.store.update("webhooks", webhook_id, data=dumps(data))
     return {"webhookId": webhook_id, "expiresAt": data["expiresAt"]}
 
@@ -224,22 +224,54 @@ def _revision(query: dict[str, list[str]], name: str) -> int | None:
         ) from exc
 
 
-def _events(sim: Simulator, webhook_id: str, low: int | None, high: int | None) -> list[Any]:
+EVENTS_DEFAULT, EVENTS_MAX = 100, 200
+
+
+def _events(
+    sim: Simulator,
+    webhook_id: str,
+    low: int | None,
+    high: int | None,
+    limit: int | None = None,
+    event_type: str | None = None,
+) -> list[Any]:
     sql = "SELECT * FROM webhook_events WHERE webhook_id = ? AND revision >= ?"
     params: list[Any] = [webhook_id, low or 0]
     if high is not None:
         sql += " AND revision <= ?"
         params.append(high)
-    return sim.store.all(sql + " ORDER BY revision", params)
+    if event_type:
+        sql += " AND event_type = ?"
+        params.append(event_type)
+    sql += " ORDER BY revision"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sim.store.all(sql, params)
+
+
+def _range(query: dict[str, list[str]]) -> tuple[int | None, int | None]:
+    low, high = _revision(query, "fromRevision"), _revision(query, "toRevision")
+    if low is not None and high is not None and high < low:
+        raise field_errors(
+            [FieldError("toRevision", E.FIELD_PATTERN, "must be >= fromRevision", high, "Min")]
+        )
+    return low, high
 
 
 def events(sim: Simulator, webhook_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    """Stored events in revision order; cursor paging (``nextCursor`` = next revision)."""
     _get(sim, webhook_id)
-    rows = _events(
-        sim, webhook_id, _revision(query, "fromRevision"), _revision(query, "toRevision")
-    )
+    low, high = _range(query)
+    limit = _revision(query, "maxResults") or EVENTS_DEFAULT
+    limit = max(1, min(limit, EVENTS_MAX))
+    cursor = _revision(query, "nextCursor")
+    start = max(low or 0, cursor or 0)
+    event_type = (query.get("eventType") or [None])[0]
+    rows = _events(sim, webhook_id, start, high, limit + 1, event_type)
+    more = len(rows) > limit
     items = []
-    for row in rows:
+    for row in rows[:limit]:
         body = json.loads(row["body"])
         items.append(
             {
@@ -250,18 +282,29 @@ def events(sim: Simulator, webhook_id: str, query: dict[str, list[str]]) -> dict
                 "lastHttpStatus": row["last_http_status"],
             }
         )
-    return {"webhookId": webhook_id, "numberOfElements": len(items), "items": items}
+    return {
+        "webhookId": webhook_id,
+        "numberOfElements": len(items),
+        "maxResults": limit,
+        "prevCursor": None,
+        "nextCursor": str(items[-1]["revision"] + 1) if more else None,
+        "prevPageAvailable": start > (low or 0),
+        "nextPageAvailable": more,
+        "items": items,
+    }
 
 
 def replay(sim: Simulator, webhook_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    """Redeliver stored events (up to 90 days back), withheld or not, signed as usual."""
     _get(sim, webhook_id)
-    low, high = _revision(query, "fromRevision"), _revision(query, "toRevision")
+    low, high = _range(query)
     if low is None:
         raise field_errors([FieldError("fromRevision", E.FIELD_REQUIRED, "may not be null")])
     cutoff = iso(sim.store.now_us() - 90 * DAY) or ""
     rows = [r for r in _events(sim, webhook_id, low, high) if r["occurred_at"] >= cutoff]
     for row in rows:
         sim.store.after_commit(lambda row_id=row["id"]: sim.webhooks.enqueue(row_id))
+    sim.stats.incr("webhooks_replayed", len(rows))
     return {
         "webhookId": webhook_id,
         "fromRevision": low,

@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .store import DAY, dumps, iso
@@ -41,7 +43,11 @@ EVENT_CATEGORIES: dict[str, str] = {
     "ConnectivityTest": "PLATFORM",
     "ExchangeRatesStatus": "EXCHANGE_RATES",
 }
-SUBSCRIPTION_LIFETIME_US = 365 * DAY
+
+
+def lifetime_us(sim: Simulator) -> int:
+    """Subscription lifetime (create and renew): ``webhook_lifetime_days`` simulated days."""
+    return int(float(sim.config["webhook_lifetime_days"]) * DAY)
 
 
 def sign(secret_b64: str, body: bytes) -> str:
@@ -72,6 +78,11 @@ class WebhookService:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Withholding (admin): events still get a revision and are stored, but not delivered.
+        self.withhold_all = False
+        self.withhold_ids: set[str] = set()
+        # Silent drift (admin): while > 0, emit() stores and sends nothing at all.
+        self.muted = 0
 
     # subscriptions -----------------------------------------------------------------------
 
@@ -81,7 +92,7 @@ class WebhookService:
         now = store.now_us()
         webhook_id = str(uuid.uuid4())
         data = dict(data)
-        data["expiresAt"] = iso(now + SUBSCRIPTION_LIFETIME_US)
+        data["expiresAt"] = iso(now + lifetime_us(self.sim))
         store.execute(
             "INSERT INTO webhooks(id, url, created_us, is_default, data) VALUES(?,?,?,?,?)",
             (webhook_id, data["url"], now, int(is_default), dumps(data)),
@@ -122,6 +133,8 @@ class WebhookService:
         only_webhook: str | None = None,
     ) -> list[str]:
         """Store the event for each matching subscription; deliver after commit."""
+        if self.muted:
+            return []
         store = self.sim.store
         now = store.now_us()
         occurred = iso(occurred_us if occurred_us is not None else now)
@@ -148,6 +161,7 @@ class WebhookService:
                 "eventOccurredAt": occurred,
                 "eventData": event_data,
             }
+            withheld = self.is_withheld(sub["id"])
             cursor = store.execute(
                 "INSERT INTO webhook_events(webhook_id, revision, event_id, category,"
                 " event_type, occurred_at, body, delivery_status) VALUES(?,?,?,?,?,?,?,?)",
@@ -159,11 +173,14 @@ class WebhookService:
                     event_type,
                     occurred,
                     json.dumps(envelope),
-                    "PENDING",
+                    "WITHHELD" if withheld else "PENDING",
                 ),
             )
             row_id = int(cursor.lastrowid or 0)
-            store.after_commit(lambda row_id=row_id: self.enqueue(row_id))
+            if withheld:
+                self.sim.stats.incr("webhooks_withheld")
+            else:
+                store.after_commit(lambda row_id=row_id: self.enqueue(row_id))
             event_ids.append(event_id)
         return event_ids
 
@@ -179,10 +196,34 @@ class WebhookService:
             self._cond.notify_all()
 
     def forget_queue(self) -> None:
-        """Drop queued deliveries (used by reset)."""
+        """Drop queued deliveries and stop withholding (used by reset)."""
         with self._cond:
             self._generation += 1
             self._heap.clear()
+        self.withhold_all = False
+        self.withhold_ids.clear()
+
+    @contextmanager
+    def silenced(self) -> Iterator[None]:
+        """No event is stored or sent inside this block (drift injection)."""
+        self.muted += 1
+        try:
+            yield
+        finally:
+            self.muted -= 1
+
+    def is_withheld(self, webhook_id: str) -> bool:
+        return self.withhold_all or webhook_id in self.withhold_ids
+
+    def release_withheld(self, webhook_id: str | None = None) -> int:
+        """Deliver the events withheld so far (inside a transaction); returns how many."""
+        sql, params = "SELECT id FROM webhook_events WHERE delivery_status = 'WITHHELD'", []
+        if webhook_id is not None:
+            sql, params = sql + " AND webhook_id = ?", [webhook_id]
+        rows = self.sim.store.all(sql + " ORDER BY id", params)
+        for row in rows:
+            self.sim.store.after_commit(lambda row_id=row["id"]: self.enqueue(row_id))
+        return len(rows)
 
     def enqueue(self, event_row_id: int, attempt: int = 0, delay: float = 0.0) -> None:
         with self._cond:

@@ -6,12 +6,64 @@ import os
 
 import pytest
 
+from tango.client import install_client, reset_client
+from tango.testing import FakeTango
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
+def fake_tango():
+    """A fresh FakeTango as this process's Tango client (tango.client's one seam), reset after."""
+    fake = FakeTango()
+    install_client(fake)
+    yield fake
+    reset_client()
+
+
+# Where `http_tango`'s real client sends its requests (answered by `responses`).
+HTTP_TANGO_URL = "http://tango.test/raas/v2"
+
+
+@pytest.fixture
+def http_tango(settings):
+    """The real TangoClient installed at HTTP_TANGO_URL, its answers from `responses`; no pacing."""
+    import responses
+
+    from tango.client import TangoClient
+
+    settings.TANGO_ORDER_RATE = 0
+    install_client(TangoClient(base_url=HTTP_TANGO_URL, platform_name="p", platform_key="k"))
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            yield rsps
+    finally:
+        reset_client()
+
+
+@pytest.fixture
+def record_tasks(monkeypatch):
+    """`record_tasks(callback)`: what core.jobs would hand the broker after commit goes to
+    `callback(task_name, kwargs)` instead (no broker involved, never eager)."""
+    from core import jobs
+
+    def install(callback):
+        monkeypatch.setattr(jobs, "send", callback)
+
+    return install
+
+
+@pytest.fixture
+def sent_tasks(record_tasks) -> list[tuple[str, dict]]:
+    """(task name, kwargs) of every task enqueued through core.jobs and committed."""
+    sent: list[tuple[str, dict]] = []
+    record_tasks(lambda name, kwargs: sent.append((name, kwargs)))
+    return sent
+
+
+@pytest.fixture
 def roles(db):
-    from orders.roles import ensure_roles
+    from core.roles import ensure_roles
 
     return ensure_roles()
 

@@ -40,7 +40,6 @@ from orders.services.placement import (
     tango_sender,
     validate,
 )
-from orders.services.rate_limit import wait_for_order_slot
 from orders.services.sync_changes import (
     Changes,
     bulk_write,
@@ -49,9 +48,10 @@ from orders.services.sync_changes import (
 from orders.services.timeline import actor_or_none, record_event
 from orders.statuses import EventSource, LineItemStatus, OrderSource
 from orders.statuses import PlacementState as _P
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
-from orders.tango.types import AsyncOrderAccepted, AsyncOrderDetail
+from tango.client import TangoClient, get_client
+from tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
+from tango.rate_limit import wait_for_order_slot
+from tango.types import AsyncOrderAccepted, AsyncOrderDetail
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def _prepare_line(
     )
 
 
-def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> PlacementOutcome:
+def place_bulk_order(*, order_id: int) -> PlacementOutcome:
     """Claim a QUEUED bulk order, POST /asyncOrders, write the acceptance back, then mirror.
 
     Raises TangoUnavailable / TangoAuthError after putting the order back to QUEUED (the task
@@ -208,7 +208,7 @@ def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> Pla
         return PlacementOutcome(Outcome.NOT_CLAIMED, order_id)
     order = Order.objects.select_related("account", "customer").get(pk=order_id)
     lines = list(order.line_items.order_by("line_number"))
-    client = client or get_client()
+    client = get_client()
     answer = call_tango(order_id, partial(_send, client, order, lines))
     if isinstance(answer, PlacementOutcome):
         return answer
@@ -230,7 +230,7 @@ def place_bulk_order(*, order_id: int, client: TangoClient | None = None) -> Pla
         if moved and failed:
             _mark_rejected_lines(lines, failed, now)
     try:
-        mirror_async_order(order_id=order_id, client=client)
+        mirror_async_order(order_id=order_id)
     except TangoError as exc:  # Tango may not have the summary yet; sync and webhook follow up
         logger.info("bulk order %s: first mirror failed: %r", order_id, exc)
     return PlacementOutcome(Outcome.PLACED, order_id)

@@ -27,21 +27,20 @@ from orders.services.sync_changes import (
     status_event,
 )
 from orders.statuses import EventSource, LineItemStatus, OrderStatus
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import AsyncOrderDetail
+from tango.client import get_client
+from tango.types import AsyncOrderDetail
 
 
 def mirror_async_order(
     *,
     order_id: int,
-    client: TangoClient | None = None,
     acting_user: Any = None,
     source: str = EventSource.SYNC,
     note: str = "",
 ) -> Order:
     """GET the async order summary and write its status and its lines' statuses locally."""
     order = Order.objects.select_related("account", "customer").get(pk=order_id)
-    client = client or get_client()
+    client = get_client()
     detail = client.get_async_order(
         customer_identifier=order.customer.identifier,
         account_identifier=order.account.identifier,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,8 +35,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from audit.services import record_action
+from core import jobs, phones
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
-from orders.services.rate_limit import wait_for_order_slot
 from orders.services.timeline import actor_or_none, record_event, transition_state
 from orders.statuses import (
     CREATE_DELIVERY_METHODS,
@@ -49,21 +48,21 @@ from orders.statuses import (
     PlacementState,
     ValueType,
 )
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import (
+from tango.client import TangoClient, get_client
+from tango.errors import (
     TangoAlreadyExists,
     TangoError,
     TangoInsufficientFunds,
     TangoRejected,
     TangoUnavailable,
 )
-from orders.tango.types import Address, Recipient, Sender, TangoOrder
+from tango.rate_limit import wait_for_order_slot
+from tango.types import Address, Recipient, Sender, TangoOrder
 
 logger = logging.getLogger(__name__)
 
 _P = PlacementState
 _T = TypeVar("_T")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
 _ADDRESS_REQUIRED = ("street1", "city", "state", "postal_code", "country")
 # Tango requires recipient details for these; NONE/EMBEDDED only store them (§4.1).
@@ -318,10 +317,9 @@ def enqueue_placement(order_id: int, *, is_bulk: bool | None = None) -> None:
     if is_bulk is None:
         is_bulk = Order.objects.filter(pk=order_id).values_list("is_bulk", flat=True).get()
     if is_bulk:
-        from orders.tasks.sync import place_bulk_order_task as task
+        jobs.enqueue("orders.tasks.sync.place_bulk_order_task", order_id=order_id)
     else:
-        from orders.tasks.placement import place_order_task as task
-    transaction.on_commit(partial(task.delay, order_id))
+        jobs.enqueue("orders.tasks.placement.place_order_task", order_id=order_id)
 
 
 # --- placing orders (called by the task; never inside a transaction) -------------------------
@@ -436,12 +434,15 @@ def tango_recipient(line_item: LineItem) -> Recipient:
 def recipient_fields(
     *, first_name: str, last_name: str, email: str, mobile: str, address: Mapping[str, str]
 ) -> dict[str, str]:
-    """LineItem's recipient and mailing-address columns from entered (validated) values."""
+    """LineItem's recipient and mailing-address columns from entered (validated) values.
+
+    A mobile number the phone rule accepts is stored in E.164 (what Tango expects).
+    """
     return {
         "recipient_first_name": first_name,
         "recipient_last_name": last_name,
         "recipient_email": email,
-        "recipient_mobile": mobile,
+        "recipient_mobile": phones.as_e164(mobile),
         **{f"address_{key}": address[key] for key in ADDRESS_KEYS if key != "country"},
         "address_country": address["country"].upper(),
     }
@@ -670,8 +671,6 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     * a retry (attempts > 0) older than the longest retry countdown plus `cutoff`: the
       countdown message was held by a worker that died.
     """
-    from orders.tasks.placement import max_retry_countdown
-
     rows = list(
         Order.objects.filter(state=_P.QUEUED, updated_at__lt=cutoff)
         .order_by("updated_at", "pk")
@@ -685,7 +684,7 @@ def _lost_queued(*, now: Any, cutoff: Any, limit: int = 5000) -> list[int]:
     stalled = not OrderEvent.objects.filter(
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT, occurred_at__gte=cutoff
     ).exists()
-    retry_cutoff = cutoff - timedelta(seconds=max_retry_countdown())
+    retry_cutoff = cutoff - timedelta(seconds=jobs.max_retry_countdown())
     return [
         pk
         for pk, updated_at, attempts in rows
@@ -743,11 +742,11 @@ def validate(
         raise PlacementValidationError("The recipient's first name is required.")
     if delivery_method == DeliveryMethod.EMAIL and not email.strip():
         raise PlacementValidationError("An email address is required for EMAIL delivery.")
-    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP) and not _E164.match(
-        mobile
+    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP) and not (
+        phones.is_mobile(mobile)
     ):
         raise PlacementValidationError(
-            "A mobile number in international format (e.g. +14155550100) is required for "
+            f"A mobile number in international format (e.g. {phones.EXAMPLE}) is required for "
             f"{delivery_method} delivery."
         )
     if physical:

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlencode
 from django.db import transaction
 
 from audit.services import record_action
+from core.errors import ActionNotAllowed
 from orders.models import SavedView
-from orders.services.staff_actions import ActionNotAllowed
 
 # Paging state is not part of a view: a saved view always opens on its first page.
 TRANSIENT_PARAMS = frozenset({"after", "before", "start", "csrfmiddlewaretoken", "name"})

@@ -24,6 +24,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import record_action
+from core import jobs
+from core.errors import ActionNotAllowed
+from core.masking import mask_email, mask_phone
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.timeline import record_event
 from orders.statuses import (
@@ -31,8 +34,8 @@ from orders.statuses import (
     LineItemStatus,
     RewardStatus,
 )
-from orders.tango.errors import TangoError
-from orders.templatetags.console import mask_email, mask_phone
+from tango.client import get_client
+from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +53,6 @@ RESEND_REASON_CODES = {
     "REMINDER": "Reminder",
     "OTHER": "Other",
 }
-
-
-class ActionNotAllowed(Exception):
-    """The action is not possible for this object right now; the message is for staff."""
-
-
-def tango_client() -> Any:
-    # Imported late: the console must load even where the Tango client is not configured.
-    from orders.tango.client import get_client
-
-    return get_client()
 
 
 # --- Eligibility ------------------------------------------------------------------------------
@@ -203,9 +195,11 @@ def request_resend(
             ip_address=ip_address,
         )
         if enqueue:
-            from orders.tasks.staff import resend_line_item_task
-
-            resend_line_item_task.delay_on_commit(line_item_id, event.pk)
+            jobs.enqueue(
+                "orders.tasks.staff.resend_line_item_task",
+                line_item_id=line_item_id,
+                request_event_id=event.pk,
+            )
     return event
 
 
@@ -263,7 +257,7 @@ def perform_resend(*, line_item_id: int, request_event_id: int) -> OrderEvent | 
         new_method = "EMAIL"
     elif new_mobile and line_item.delivery_method not in {"PHONE", "WHATSAPP"}:
         new_method = "PHONE"
-    client = tango_client()
+    client = get_client()
     if line_item.reference_line_item_id:
         result = client.resend_line_item(
             line_item.reference_line_item_id,

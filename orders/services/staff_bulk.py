@@ -16,9 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record_action
+from core import jobs
+from core.errors import ActionNotAllowed
 from orders.models import BulkJob, LineItem, Order
 from orders.services.staff_actions import (
-    ActionNotAllowed,
     ResendTarget,
     fail_resend,
     perform_resend,
@@ -26,7 +27,7 @@ from orders.services.staff_actions import (
     resend_blocker,
 )
 from orders.services.staff_orders import release
-from orders.tango.errors import TangoError
+from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,6 @@ def start_bulk_job(
         )
     if action not in BulkJob.Action.values:
         raise ActionNotAllowed("Unknown bulk action.")
-    from orders.tasks.staff import run_bulk_job
-
     with transaction.atomic():
         job = BulkJob.objects.create(
             action=action, order_ids=ids, total=len(ids), reason=reason, created_by=acting_user
@@ -66,7 +65,7 @@ def start_bulk_job(
             reason=reason,
             ip_address=ip_address,
         )
-        run_bulk_job.delay_on_commit(job.pk)
+        jobs.enqueue("orders.tasks.staff.run_bulk_job", job_id=job.pk)
     return job
 
 

@@ -3,7 +3,7 @@
 The state changes themselves belong to orders.services.placement (hold_order/release_order,
 which also write the timeline and audit rows) and orders.services.sync (refresh_order); these
 wrappers add the console's rules, refuse with a message staff can act on, and record the
-request's IP on the audit row. Those modules are imported late so the console loads on its own.
+request's IP on the audit row.
 """
 
 from __future__ import annotations
@@ -14,9 +14,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from audit.services import record_action
+from core.errors import ActionNotAllowed
 from orders.models import Order
-from orders.services.staff_actions import ActionNotAllowed
+from orders.services import sync
+from orders.services.placement import (
+    MAY_BE_AT_TANGO,
+    PlacementValidationError,
+    hold_order,
+    release_order,
+)
 from orders.services.timeline import InvalidTransition
 from orders.statuses import HoldReason, PlacementState
 
@@ -35,8 +43,6 @@ def hold_blocker(order: Order) -> str | None:
     if order.state not in HOLDABLE_STATES:
         return "Only orders not yet placed at Tango can be held (Tango has no hold API)."
     if order.placement_attempts > 0:
-        from orders.services.placement import MAY_BE_AT_TANGO
-
         return f"{MAY_BE_AT_TANGO}."
     return None
 
@@ -66,8 +72,6 @@ def _audit_with_ip(
 
     Falls back to writing the row when the service did not (keeps "every action audited").
     """
-    from audit.models import AuditEntry
-
     entry = (
         AuditEntry.objects.filter(
             action=action, object_id=str(obj.pk), at__gte=since, ip_address__isnull=True
@@ -83,8 +87,6 @@ def _audit_with_ip(
 
 
 def hold(*, order_id: int, acting_user: Any, note: str, ip_address: str | None) -> Order:
-    from orders.services.placement import PlacementValidationError, hold_order
-
     order = Order.objects.get(pk=order_id)
     blocker = hold_blocker(order)
     if blocker:
@@ -116,8 +118,6 @@ def hold(*, order_id: int, acting_user: Any, note: str, ip_address: str | None) 
 
 def release(*, order_id: int, acting_user: Any, note: str, ip_address: str | None) -> Order:
     """Held (or placement failed) -> queued for placement. A second click is refused, no-op."""
-    from orders.services.placement import release_order
-
     order = Order.objects.get(pk=order_id)
     blocker = release_blocker(order)
     if blocker:
@@ -142,16 +142,14 @@ def release(*, order_id: int, acting_user: Any, note: str, ip_address: str | Non
 
 def refresh(*, order_id: int, acting_user: Any, ip_address: str | None) -> Order:
     """Re-read the order from Tango now (one GET; the sync service writes what changed)."""
-    from orders.services.sync import OrderNotPlaced, refresh_order
-
     order = Order.objects.get(pk=order_id)
     blocker = refresh_blocker(order)
     if blocker:
         raise ActionNotAllowed(blocker)
     since = timezone.now()
     try:
-        refresh_order(order_id=order_id, acting_user=acting_user)  # HTTP: no transaction open
-    except OrderNotPlaced as exc:
+        sync.refresh_order(order_id=order_id, acting_user=acting_user)  # HTTP: no transaction
+    except sync.OrderNotPlaced as exc:
         raise ActionNotAllowed(str(exc)) from exc
     order.refresh_from_db()
     _audit_with_ip(

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_action
+from core.errors import ActionNotAllowed
 from orders.models import LineItem, OrderEvent
-from orders.services import staff_actions
-from orders.services.staff_actions import ActionNotAllowed
 from orders.services.timeline import record_event
 from orders.statuses import EventSource, LineItemStatus, RewardStatus
-from orders.tango.errors import TangoError
+from tango.client import get_client
+from tango.errors import TangoError
 
 # Tango: cancel/freeze only within 5 calendar days of issue (§7.3).
 ACTION_WINDOW = timedelta(days=5)
@@ -106,7 +106,7 @@ def reveal_credential(
         raise ActionNotAllowed(blocker)
     if not reason.strip():
         raise ActionNotAllowed("Give a reason for revealing the credential.")
-    client = staff_actions.tango_client()
+    client = get_client()
     multi_line = (
         line_item.line_number > 1
         or LineItem.objects.filter(order_id=line_item.order_id).exclude(pk=line_item.pk).exists()
@@ -155,7 +155,7 @@ def perform_line_item_action(
         raise ActionNotAllowed("Choose a reason.")
     if reason_code == "OTHER" and not other_reason.strip():
         raise ActionNotAllowed("Describe the reason when choosing Other.")
-    client = staff_actions.tango_client()
+    client = get_client()
     method = getattr(client, f"{action}_line_item")
     method(line_item.reference_line_item_id, reason_code=reason_code, other_reason=other_reason)
     before = {

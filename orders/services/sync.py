@@ -1,4 +1,4 @@
-"""Status sync passes run by Celery beat (orders/schedule.py), and the UI's one-order refresh.
+"""Status sync passes run by Celery beat (CELERY_BEAT_SCHEDULE), and the UI's one-order refresh.
 
 * `sync_open_orders`: placed orders whose Tango status can still change, often (every minute
   by default). A few are fetched one by one; more are covered by GET /orders windows around
@@ -26,7 +26,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from audit.services import record_action
-from orders.business_days import stuck_cutoff
+from core.business_days import stuck_cutoff
 from orders.models import Order, OrderEvent
 from orders.services.bulk_mirror import mirror_async_order
 from orders.services.sync_changes import SyncReport
@@ -39,8 +39,8 @@ from orders.services.sync_orders import (
 )
 from orders.services.sync_reference import sync_accounts, sync_catalog
 from orders.statuses import EventSource, OrderStatus
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoError, TangoNotFound
+from tango.client import get_client
+from tango.errors import TangoError, TangoNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +61,12 @@ def recent_days() -> int:
     return int(getattr(settings, "TANGO_SYNC_RECENT_DAYS", 7))
 
 
-def sync_open_orders(*, client: TangoClient | None = None) -> SyncReport:
-    client = client or get_client()
+def sync_open_orders() -> SyncReport:
     report = SyncReport()
     open_orders = Order.objects.needing_sync()
     for order_id in open_orders.filter(is_bulk=True).values_list("pk", flat=True):
         try:
-            mirror_async_order(order_id=order_id, client=client)
+            mirror_async_order(order_id=order_id)
         except TangoNotFound:
             logger.warning("sync: bulk order %s not found at Tango's async API", order_id)
             report.skipped += 1
@@ -78,14 +77,14 @@ def sync_open_orders(*, client: TangoClient | None = None) -> SyncReport:
         .values_list("reference_order_id", "tango_created_at")
     )
     if len(singles) <= PER_ORDER_LIMIT:
-        fetch_orders_by_reference([ref for ref, _ in singles], client=client, report=report)
+        fetch_orders_by_reference([ref for ref, _ in singles], report=report)
         return report
     undated = [ref for ref, created in singles if created is None]
     if undated:
-        fetch_orders_by_reference(undated, client=client, report=report)
+        fetch_orders_by_reference(undated, report=report)
     times = [created for _, created in singles if created is not None]
     for start, end in covering_windows(times, now=timezone.now()):
-        sync_orders_window(start=start, end=end, client=client, report=report)
+        sync_orders_window(start=start, end=end, report=report)
     return report
 
 
@@ -106,20 +105,16 @@ def covering_windows(
     return [(start - WINDOW_MARGIN, min(end + WINDOW_MARGIN, now)) for start, end in windows]
 
 
-def sync_recent_orders(
-    *, days: int | None = None, client: TangoClient | None = None, now: datetime | None = None
-) -> SyncReport:
+def sync_recent_orders(*, days: int | None = None, now: datetime | None = None) -> SyncReport:
     now = now or timezone.now()
     start = now - timedelta(days=days if days is not None else recent_days())
-    return sync_orders_window(start=start, end=now, client=client)
+    return sync_orders_window(start=start, end=now)
 
 
-def sync_recent_line_items(
-    *, days: int | None = None, client: TangoClient | None = None, now: datetime | None = None
-) -> SyncReport:
+def sync_recent_line_items(*, days: int | None = None, now: datetime | None = None) -> SyncReport:
     now = now or timezone.now()
     start = now - timedelta(days=days if days is not None else recent_days())
-    return sync_line_items(start=start, end=now, client=client)
+    return sync_line_items(start=start, end=now)
 
 
 def stuck_orders(now: datetime | None = None) -> models.QuerySet[Order]:
@@ -163,17 +158,15 @@ def flag_stuck_orders(*, now: datetime | None = None) -> int:
     return len(orders)
 
 
-def refresh_order(
-    *, order_id: int, acting_user: Any = None, client: TangoClient | None = None
-) -> Order:
+def refresh_order(*, order_id: int, acting_user: Any = None) -> Order:
     """Re-read one order and its line items from Tango now (the UI's "Refresh" button)."""
     order = Order.objects.select_related("account").get(pk=order_id)
-    client = client or get_client()
+    client = get_client()
     report = SyncReport()
     tango_order = None
     if order.is_bulk:
         # Bulk orders: the async summary has every line's outcome; GET /orders has one row.
-        mirror_async_order(order_id=order.pk, client=client, acting_user=acting_user)
+        mirror_async_order(order_id=order.pk, acting_user=acting_user)
         order.refresh_from_db(fields=["reference_order_id"])
     elif not order.reference_order_id:
         raise OrderNotPlaced(f"Order {order.external_ref_id} has not been placed at Tango yet.")

@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.timeline import actor_or_none
 from orders.statuses import FINAL_ORDER_STATUSES, EventSource, LineItemStatus
-from orders.tango.types import TangoOrder
+from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
 from orders.services.sync_changes import SYNC, SyncReport, fit, order_changes, quantize
 from orders.statuses import OrderSource, PlacementState
-from orders.tango.types import TangoOrder
+from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
 

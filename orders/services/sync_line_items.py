@@ -29,8 +29,8 @@ from orders.services.sync_changes import (
     quantize,
     stale_line_item_read,
 )
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import TangoLineItem
+from tango.client import get_client
+from tango.types import TangoLineItem
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +41,10 @@ def sync_line_items(
     *,
     start: datetime,
     end: datetime,
-    client: TangoClient | None = None,
     report: SyncReport | None = None,
 ) -> SyncReport:
     """Bring every line item Tango issued in [start, end] up to date locally."""
-    client = client or get_client()
+    client = get_client()
     report = report or SyncReport()
     page_keys: tuple[str, ...] | None = None
     seen = 0

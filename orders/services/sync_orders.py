@@ -38,8 +38,9 @@ from orders.services.sync_changes import (
 from orders.services.sync_import import import_orders
 from orders.services.timeline import transition_state
 from orders.statuses import EventSource, PlacementState
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import TangoOrder
+from tango.client import TangoClient, get_client
+from tango.errors import TangoNotFound
+from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,6 @@ def sync_orders_window(
     *,
     start: datetime,
     end: datetime,
-    client: TangoClient | None = None,
     report: SyncReport | None = None,
 ) -> SyncReport:
     """Bring every order Tango created in [start, end] up to date locally.
@@ -64,7 +64,7 @@ def sync_orders_window(
     A window whose first page reports more than MAX_RESULT_WINDOW matches is split in halves
     (recursively) before paging, so no page ever lies beyond Tango's reachable result window.
     """
-    client = client or get_client()
+    client = get_client()
     report = report or SyncReport()
     chunk_start = start
     while chunk_start < end:
@@ -297,18 +297,14 @@ def _update_single_line_items(
     return line_item_events(changed, source=SYNC, occurred_at=now, acting_user=acting_user)
 
 
-def fetch_orders_by_reference(
-    references: Sequence[str], *, client: TangoClient | None = None, report: SyncReport
-) -> None:
+def fetch_orders_by_reference(references: Sequence[str], *, report: SyncReport) -> None:
     """GET /orders/{id} for a few orders (cheaper than a window for k<10).
 
     Each answer is applied as soon as it arrives: an answer kept until the others are read
     would be older than it needs to be when written, and a retryable failure mid-way keeps
     the progress made.
     """
-    from orders.tango.errors import TangoNotFound
-
-    client = client or get_client()
+    client = get_client()
     for reference in references:
         try:
             fetched = client.get_order(reference)

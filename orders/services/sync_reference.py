@@ -19,8 +19,8 @@ from django.utils import timezone
 from orders.models import Account, Brand, CatalogItem, Customer
 from orders.services.sync_changes import Changes, SyncReport, bulk_write, quantize
 from orders.statuses import ValueType
-from orders.tango.client import TangoClient, get_client
-from orders.tango.types import CatalogEntry, TangoAccount
+from tango.client import get_client
+from tango.types import CatalogEntry, TangoAccount
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 MIN_CATALOG_INTERVAL = timedelta(hours=4)
 
 
-def sync_accounts(*, client: TangoClient | None = None) -> SyncReport:
+def sync_accounts() -> SyncReport:
     """GET /customers + GET /accounts → Customer and Account rows (created or updated)."""
-    client = client or get_client()
+    client = get_client()
     report = SyncReport()
     customers = client.list_customers()
     accounts = {a.account_identifier: a for a in client.list_accounts() if a.account_identifier}
@@ -129,14 +129,14 @@ def catalog_synced_recently(now: datetime | None = None) -> bool:
     return last is not None and last > (now or timezone.now()) - MIN_CATALOG_INTERVAL
 
 
-def sync_catalog(*, client: TangoClient | None = None, force: bool = False) -> SyncReport:
+def sync_catalog(*, force: bool = False) -> SyncReport:
     """GET /catalogs → Brand and CatalogItem rows. Skipped if read within MIN_CATALOG_INTERVAL."""
     report = SyncReport()
     now = timezone.now()
     if not force and catalog_synced_recently(now):
         logger.info("sync: catalog read less than %s ago; skipped", MIN_CATALOG_INTERVAL)
         return report
-    client = client or get_client()
+    client = get_client()
     brands = client.get_catalog()
     report.list_calls += 1
     with transaction.atomic():

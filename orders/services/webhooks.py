@@ -1,10 +1,10 @@
-"""Tango webhooks: verify, store, dedupe, then process in a task (TANGO_API.md §13).
+"""Tango webhooks: store, dedupe, then process in a task (TANGO_API.md §13).
 
 Receiving (`orders/webhook_views.py`) does only what must happen before answering 200: verify
-the HMAC signature (constant time), parse the envelope, store the raw event once per eventId
-and enqueue processing after commit. Processing is idempotent: `processed_at` is claimed with a
-conditional UPDATE in the same transaction as the changes it makes, so a redelivered event, a
-duplicate task or a concurrent worker applies an event at most once.
+the HMAC signature and parse the envelope (both in tango/webhooks.py), store the raw event once
+per eventId and enqueue processing after commit. Processing is idempotent: `processed_at` is
+claimed with a conditional UPDATE in the same transaction as the changes it makes, so a
+redelivered event, a duplicate task or a concurrent worker applies an event at most once.
 
 Events may arrive out of order (§13.3); a line-item or account event older than one already
 applied to the same subject is recorded and skipped, so a late event never undoes a newer one.
@@ -12,23 +12,16 @@ applied to the same subject is recorded and skipped, so a late event never undoe
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from core import jobs
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent, WebhookEvent
 from orders.services.bulk_mirror import apply_async_detail
 from orders.services.sync_changes import Changes, bulk_write, fit, line_item_event, quantize
@@ -38,99 +31,14 @@ from orders.statuses import (
     AccountStatus,
     EventSource,
 )
-from orders.tango.client import TangoClient, get_client
-from orders.tango.errors import TangoNotFound
-from orders.tango.types import AsyncOrderDetail
+from tango.client import get_client
+from tango.errors import TangoNotFound
+from tango.types import AsyncOrderDetail
+from tango.webhooks import Envelope
 
 logger = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Signed-Payload"
 IGNORED_UNKNOWN_TYPE = "ignored: unknown event type"
-
-
-class InvalidWebhook(ValueError):
-    """The body is not a Tango webhook envelope (the message says why; it holds no body data)."""
-
-
-# --- receiving ---------------------------------------------------------------------------------
-
-
-def signing_key() -> bytes | None:
-    """The HMAC key from settings.TANGO_WEBHOOK_SECRET (base64), or None if unusable."""
-    secret = (settings.TANGO_WEBHOOK_SECRET or "").strip()
-    if not secret:
-        return None
-    try:
-        key = base64.b64decode(secret, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return key or None
-
-
-def sign(key: bytes, body: bytes) -> str:
-    """base64(HMAC-SHA256(key, raw body)): Tango's HMAC `X-Signed-Payload` (§13.4)."""
-    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
-
-
-def signature_is_valid(*, key: bytes, body: bytes, signature: str | None) -> bool:
-    if not signature:
-        return False
-    # compare_digest: the comparison takes as long for a near miss as for garbage.
-    return hmac.compare_digest(sign(key, body).encode(), signature.strip().encode())
-
-
-@dataclass(frozen=True)
-class Envelope:
-    event_id: str
-    event_type: str
-    category: str
-    revision: int | None
-    occurred_at: datetime | None
-    payload: dict[str, Any]
-
-
-def _first(value: Any) -> Any:
-    # Tango's docs spell some fields as one value and others as arrays (§13.3).
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def parse_envelope(body: bytes) -> Envelope:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidWebhook("body is not JSON") from exc
-    if not isinstance(payload, dict):
-        raise InvalidWebhook("body is not a JSON object")
-    event_id = payload.get("eventId")
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 64:
-        raise InvalidWebhook("eventId missing or invalid")
-    event_type = _first(payload.get("eventType", payload.get("eventTypes")))
-    if not isinstance(event_type, str) or not event_type.strip() or len(event_type) > 40:
-        raise InvalidWebhook("eventType missing or invalid")
-    if not isinstance(payload.get("eventData", {}), dict):
-        raise InvalidWebhook("eventData is not an object")
-    category = _first(payload.get("category", payload.get("categories")))
-    revision = payload.get("revision")
-    occurred = payload.get("eventOccurredAt")
-    return Envelope(
-        event_id=event_id.strip(),
-        event_type=event_type.strip(),
-        category=str(category or "")[:20],
-        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
-        occurred_at=_parse_moment(occurred),
-        payload=payload,
-    )
-
-
-def _parse_moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        return None
 
 
 def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEvent, bool]:
@@ -139,8 +47,6 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
     Returns (event, created). A redelivery of an event that is not processed yet is enqueued
     again: the first task may have been lost, and processing is idempotent.
     """
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
     with transaction.atomic():
         event, created = WebhookEvent.objects.get_or_create(
             event_id=envelope.event_id,
@@ -154,14 +60,14 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
             },
         )
         if created or event.processed_at is None:
-            process_task.delay_on_commit(event.pk)
+            jobs.enqueue("orders.tasks.webhooks.process_webhook_event", webhook_event_id=event.pk)
     return event, created
 
 
 # --- processing -------------------------------------------------------------------------------
 
 
-def process_webhook_event(*, webhook_event_id: int, client: TangoClient | None = None) -> str:
+def process_webhook_event(*, webhook_event_id: int) -> str:
     """Apply a stored event once. Returns what happened (also kept in processing_error)."""
     event = WebhookEvent.objects.get(pk=webhook_event_id)
     if event.processed_at is not None:
@@ -177,7 +83,7 @@ def process_webhook_event(*, webhook_event_id: int, client: TangoClient | None =
         )
         _finish(event, IGNORED_UNKNOWN_TYPE)
         return IGNORED_UNKNOWN_TYPE
-    fetched = handler.fetch(event, data, client) if handler.fetch else None
+    fetched = handler.fetch(event, data) if handler.fetch else None
     with transaction.atomic():
         if not _claim(event):
             return "already processed"
@@ -289,14 +195,12 @@ def _async_order_for(data: dict[str, Any]) -> Order | None:
     return orders.first() if ext else None
 
 
-def _fetch_async_order(
-    event: WebhookEvent, data: dict[str, Any], client: TangoClient | None
-) -> AsyncOrderDetail | None:
+def _fetch_async_order(event: WebhookEvent, data: dict[str, Any]) -> AsyncOrderDetail | None:
     order = _async_order_for(data)
     if order is None:
         return None
     try:
-        return (client or get_client()).get_async_order(
+        return get_client().get_async_order(
             customer_identifier=order.customer.identifier,
             account_identifier=order.account.identifier,
             external_ref_id=order.external_ref_id,
@@ -379,7 +283,7 @@ def _apply_connectivity_test(event: WebhookEvent, data: dict[str, Any], fetched:
 class Handler:
     apply: Callable[[WebhookEvent, dict[str, Any], Any], str]
     # The Tango read an event needs, done before the transaction (never hold one across HTTP).
-    fetch: Callable[[WebhookEvent, dict[str, Any], TangoClient | None], Any] | None = None
+    fetch: Callable[[WebhookEvent, dict[str, Any]], Any] | None = None
 
 
 HANDLERS: dict[str, Handler] = {

@@ -12,8 +12,9 @@ import logging
 from celery import shared_task
 from celery.app.task import Task
 
+from core.jobs import retry_task
 from orders.services import staff_actions, staff_bulk
-from orders.tango.errors import TangoError, TangoThrottled, TangoUnavailable
+from tango.errors import TangoError, TangoThrottled, TangoUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ def resend_line_item_task(self: Task, line_item_id: int, request_event_id: int) 
             staff_actions.note_resend_throttled(request_event_id=request_event_id, retry_after=wait)
         else:
             wait = max(exc.retry_after or 0, _backoff(self.request.retries))
-        raise self.retry(exc=exc, countdown=wait) from exc
+        # Its own waits: Tango's resend window when throttled, and for outages a slower,
+        # unjittered backoff than core.jobs' policy (a resend is never urgent).
+        retry_task(self, exc, countdown=wait)
     except TangoError as exc:  # rejected, not found, auth: final; staff see why on the timeline
         staff_actions.fail_resend(
             line_item_id=line_item_id, request_event_id=request_event_id, error=exc

@@ -1,4 +1,4 @@
-"""Sync tasks (beat-scheduled in orders/schedule.py), the one-order refresh and bulk placement.
+"""Sync tasks (beat-scheduled: CELERY_BEAT_SCHEDULE in settings) and the one-order refresh.
 
 Thin: each calls one service and maps Tango being unavailable to a retry with backoff. The
 periodic passes are single-flight when Redis is configured: a pass that outlives its interval
@@ -15,10 +15,11 @@ from typing import Any
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
-from orders.services import bulk, sync
-from orders.tango.errors import TangoAuthError, TangoUnavailable
-from orders.tasks.placement import retry_countdown
+from core.jobs import retry_task
+from orders.services import sync
+from tango.errors import TangoAuthError, TangoUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def single_flight(name: str) -> Iterator[bool]:
     if not settings.REDIS_URL:
         yield True
         return
-    import redis
+    import redis  # only with REDIS_URL: the embedded mode runs without a Redis server
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     key = f"rewards-ops:lock:{name}"
@@ -52,9 +53,7 @@ def _run_periodic(task: Task, name: str, service: Callable[[], Any]) -> dict[str
         try:
             result = service()
         except TangoUnavailable as exc:
-            raise task.retry(
-                exc=exc, countdown=retry_countdown(task.request.retries, exc.retry_after)
-            ) from exc
+            retry_task(task, exc)
         except TangoAuthError:
             logger.error("%s: Tango refused our credentials; fix TANGO_PLATFORM_*", name)
             raise
@@ -95,34 +94,12 @@ def flag_stuck_orders(self: Task) -> dict[str, Any]:
 
 @shared_task(name="orders.tasks.sync.refresh_order_task", bind=True, max_retries=PERIODIC_RETRIES)
 def refresh_order_task(self: Task, order_id: int, acting_user_id: int | None = None) -> str:
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(pk=acting_user_id).first() if acting_user_id else None
     try:
         order = sync.refresh_order(order_id=order_id, acting_user=user)
     except TangoUnavailable as exc:
-        raise self.retry(
-            exc=exc, countdown=retry_countdown(self.request.retries, exc.retry_after)
-        ) from exc
+        retry_task(self, exc)
     except sync.OrderNotPlaced as exc:
         logger.info("refresh of order %s skipped: %s", order_id, exc)
         return "not placed"
     return order.tango_status
-
-
-@shared_task(
-    name="orders.tasks.sync.place_bulk_order_task",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=10,
-)
-def place_bulk_order_task(self: Task, order_id: int) -> str:
-    try:
-        result = bulk.place_bulk_order(order_id=order_id)
-    except (TangoUnavailable, TangoAuthError) as exc:
-        # The service put the order back to QUEUED; the retry re-sends the same externalRefID.
-        raise self.retry(
-            exc=exc, countdown=retry_countdown(self.request.retries, exc.retry_after)
-        ) from exc
-    return str(result.outcome)

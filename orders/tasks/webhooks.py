@@ -7,10 +7,10 @@ import logging
 from celery import shared_task
 from celery.app.task import Task
 
+from core.jobs import retry_task
 from orders.models import WebhookEvent
 from orders.services import webhooks
-from orders.tango.errors import TangoUnavailable
-from orders.tasks.placement import retry_countdown
+from tango.errors import TangoUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,7 @@ def process_webhook_event(self: Task, webhook_event_id: int) -> str:
     try:
         return webhooks.process_webhook_event(webhook_event_id=webhook_event_id)
     except TangoUnavailable as exc:
-        raise self.retry(
-            exc=exc, countdown=retry_countdown(self.request.retries, exc.retry_after)
-        ) from exc
+        retry_task(self, exc)
     except WebhookEvent.DoesNotExist:
         logger.error("webhook event %s does not exist", webhook_event_id)
         return "missing"
@@ -38,4 +36,4 @@ def process_webhook_event(self: Task, webhook_event_id: int) -> str:
         WebhookEvent.objects.filter(pk=webhook_event_id, processed_at__isnull=True).update(
             processing_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+        retry_task(self, exc)

@@ -12,14 +12,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
+from core.access import client_ip, staff_view
+from core.errors import ActionNotAllowed
 from orders.forms import HoldForm, LineItemActionForm, ReleaseForm, ResendForm
 from orders.models import LineItem
-from orders.services.staff_actions import ActionNotAllowed, request_order_resend, request_resend
+from orders.services.staff_actions import request_order_resend, request_resend
 from orders.services.staff_orders import hold, refresh, release
 from orders.services.staff_rewards import LINE_ITEM_ACTIONS, perform_line_item_action
-from orders.tango.errors import TangoError
-from orders.views.access import client_ip, staff_view
 from orders.views.detail import finish_action, load_order
+from tango.errors import TangoError
 
 RESEND_QUEUED = (
     "Resend queued for {what} ({where}). The result appears on the timeline in a few seconds."

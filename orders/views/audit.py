@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from audit.models import AuditEntry
+from core.access import is_fragment_request, staff_view, vary_on_htmx
+from core.paging import keyset_page
 from orders.filters import AuditFilter
-from orders.views.access import is_fragment_request, staff_view, vary_on_htmx
-from orders.views.paging import keyset_page
 
 PER_PAGE = 50
 

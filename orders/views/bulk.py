@@ -9,18 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.filters import OrderFilter
-from orders.forms import BulkForm
-from orders.models import BulkJob, Order
-from orders.services.staff_actions import ActionNotAllowed
-from orders.services.staff_bulk import MAX_BULK_ORDERS, start_bulk_job
-from orders.views.access import (
+from core.access import (
     client_ip,
     is_fragment_request,
     needed_role_text,
     staff_view,
     vary_on_htmx,
 )
+from core.errors import ActionNotAllowed
+from orders.filters import OrderFilter
+from orders.forms import BulkForm
+from orders.models import BulkJob, Order
+from orders.services.staff_bulk import MAX_BULK_ORDERS, start_bulk_job
 
 ACTION_PERMS = {
     BulkJob.Action.RESEND: "orders.resend_reward",

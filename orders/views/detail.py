@@ -18,6 +18,13 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import (
+    client_ip,
+    is_fragment_request,
+    perm_blocker,
+    staff_view,
+    vary_on_htmx,
+)
 from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
 from orders.models import LineItem, Order
 from orders.services.staff_actions import (
@@ -42,14 +49,7 @@ from orders.statuses import (
     PlacementState,
     RewardStatus,
 )
-from orders.tango.errors import TangoError
-from orders.views.access import (
-    client_ip,
-    is_fragment_request,
-    perm_blocker,
-    staff_view,
-    vary_on_htmx,
-)
+from tango.errors import TangoError
 
 TIMELINE_LIMIT = 200
 PLACEMENT_EXPLANATIONS = {

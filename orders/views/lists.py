@@ -8,8 +8,8 @@ never waits for a GROUP BY. The filter state lives in the URL (hx-push-url).
 from __future__ import annotations
 
 import hashlib
-import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -19,13 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
+from core.errors import ActionNotAllowed
+from core.paging import keyset_page
 from orders.filters import FACETS, OrderFilter
 from orders.forms import BulkForm, SavedViewForm
 from orders.models import BulkJob, LineItem, Order, SavedView
 from orders.services.saved_views import clean_query_string, delete_view, save_view
-from orders.services.staff_actions import ActionNotAllowed
-from orders.views.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
-from orders.views.paging import keyset_page
 
 PAGE_SIZES = (25, 50, 100, 200)
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
@@ -40,8 +40,6 @@ SORTS = {
 }
 DEFAULT_SORT = "-created"
 FACET_CACHE_SECONDS = 30
-# Facet counts that take longer than this are not shown (PostgreSQL statement_timeout).
-FACET_BUDGET_MS = int(os.environ.get("ORDER_FACET_BUDGET_MS", "400"))
 # Parameters that change the page or order but not the set of matching orders.
 NON_FILTER_PARAMS = frozenset({"sort", "per", "after", "before", "start"})
 
@@ -82,7 +80,7 @@ def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str,
     key = "order-facets:" + hashlib.sha256(filter_qs.encode()).hexdigest()
     counts = cache.get(key)
     if counts is None:
-        counts = filterset.facet_counts(budget_ms=FACET_BUDGET_MS)
+        counts = filterset.facet_counts(budget_ms=settings.ORDER_FACET_BUDGET_MS)
         cache.set(key, counts, FACET_CACHE_SECONDS)
     return counts
 

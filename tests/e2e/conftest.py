@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from orders.tango.client import reset_client
+from tango.client import reset_client
 from tango_sim.testing import simulator_session
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,15 +14,10 @@ from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import bulk, sync
 from orders.services.placement import Outcome, PlacementValidationError
 from orders.statuses import OrderSource, PlacementState
-from orders.tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
-from orders.tasks.sync import place_bulk_order_task
-from tests.orders.factories import AccountFactory, CatalogItemFactory
-from tests.orders.test_sync import FakeTango, install_fake
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
+from orders.tasks.placement import place_bulk_order_task
+from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
+from tango.testing import FakeTango
+from tests.factories import AccountFactory, CatalogItemFactory
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +45,14 @@ def lines(*amounts: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    monkeypatch.setattr(place_bulk_order_task, "delay", lambda order_id: calls.append(order_id))
+def enqueued(record_tasks) -> list:
+    """Order ids handed to the broker for the bulk placement task (after commit)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["order_id"] if name == "orders.tasks.sync.place_bulk_order_task" else (name, kw)
+        )
+    )
     return calls
 
 
@@ -239,7 +239,7 @@ def test_task_does_not_retry_a_rejection(
 
 
 def test_single_orders_are_not_placed_through_the_bulk_path(account: Account) -> None:
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     with pytest.raises(ValueError, match="not a bulk order"):
         bulk.place_bulk_order(order_id=OrderFactory().pk)
@@ -268,7 +268,7 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
 
 @pytest.mark.integration
 def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueued) -> None:
-    from orders.tango.client import get_client, reset_client
+    from tango.client import get_client, reset_client
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:

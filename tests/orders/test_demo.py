@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from orders.models import LineItem, Order
-from orders.tango.client import reset_client
+from tango.client import reset_client
 from tango_sim.testing import running_simulator
 
 pytestmark = pytest.mark.integration

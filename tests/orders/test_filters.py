@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from orders.filters import AuditFilter, OrderFilter, _within_budget
 from orders.models import Order
-from tests.orders.factories import (
+from tests.factories import (
     AccountFactory,
     CatalogItemFactory,
     CustomerFactory,

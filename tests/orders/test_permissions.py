@@ -15,13 +15,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.roles import ROLE_PERMISSIONS
 from orders import urls
 from orders.models import BulkJob, SavedView
-from orders.roles import ROLE_PERMISSIONS
-from orders.services import staff_actions
 from orders.services import sync as sync_service
-from tests.orders.factories import OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tests.factories import OrderFactory, at_tango
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
 NOT_CONSOLE = {"healthz", "tango-webhook"}  # public health check; HMAC-authenticated webhook
@@ -81,12 +79,11 @@ ROUTES = [
 
 
 @pytest.fixture
-def world(db, make_user, monkeypatch):
+def world(db, make_user, monkeypatch, fake_tango):
     """One object of each kind the URLs point at, and Tango stubbed out."""
-    monkeypatch.setattr(staff_actions, "tango_client", FakeTango)
     monkeypatch.setattr(sync_service, "refresh_order", lambda **kwargs: None)
     owner = make_user("Admin", username="owner")
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     return {
         "order": order,
         "line_item": order.line_items.get(),
@@ -163,7 +160,7 @@ def test_a_non_staff_user_gets_403_everywhere_whatever_their_groups(client, worl
 def test_an_inactive_staff_user_is_refused_even_with_a_live_session(rf, make_user):
     from django.core.exceptions import PermissionDenied
 
-    from orders.views.access import staff_view
+    from core.access import staff_view
 
     @staff_view("orders.view_order")
     def view(request):  # pragma: no cover - must not be reached
@@ -209,7 +206,7 @@ def test_a_post_with_the_csrf_token_goes_through(world, make_user):
     assert response.status_code == 302
 
 
-# One permission that decides each row of the matrix in orders/roles.py's docstring.
+# One permission that decides each row of the matrix in core/roles.py's docstring.
 MATRIX_ROWS = {
     "See orders": "orders.view_order",
     "Saved views": "orders.add_savedview",
@@ -231,7 +228,7 @@ MATRIX_ROWS = {
 
 
 def test_the_documented_role_matrix_matches_the_roles():
-    from orders import roles
+    from core import roles
 
     rows = [line for line in roles.__doc__.splitlines() if line.startswith("| ")][1:]
     assert len(rows) == len(MATRIX_ROWS)

@@ -1,13 +1,13 @@
 """Order entry and exactly-once placement (orders/services/placement.py, orders/tasks/placement.py).
 
-Most tests drive the service with `FakeTango`, an in-memory Tango that keeps one order per
-externalRefID per account like the real one and can lose answers on purpose. A few go through
-the real TangoClient with `responses`, so the HTTP mapping (201 vs 200) is covered end to end.
+Most tests drive the service with `FakeTango` (tango.testing), an in-memory Tango that keeps
+one order per externalRefID per account like the real one and can lose answers on purpose.
+A few go through the real TangoClient with `responses`, so the HTTP mapping (201 vs 200) is
+covered end to end.
 """
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -15,14 +15,12 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-import responses
 from celery.exceptions import Retry
 from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from orders.models import Order, OrderEvent
-from orders.services import placement
 from orders.services.placement import (
     Outcome,
     PlacementValidationError,
@@ -35,16 +33,15 @@ from orders.services.placement import (
 )
 from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
-from orders.tango.client import TangoClient
-from orders.tango.errors import (
+from orders.tasks import placement as placement_tasks
+from tango.errors import (
     TangoAuthError,
     TangoInsufficientFunds,
     TangoRejected,
     TangoUnavailable,
 )
-from orders.tango.types import CreateOrderResult, Money, TangoOrder
-from orders.tasks import placement as placement_tasks
-from tests.orders.factories import (
+from tango.testing import FakeTango
+from tests.factories import (
     AccountFactory,
     CatalogItemFactory,
     OrderFactory,
@@ -54,81 +51,30 @@ from tests.orders.factories import (
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
 
-BASE_URL = "http://tango.test/raas/v2"
+BASE_URL = "http://tango.test/raas/v2"  # the http_tango fixture's client (tests/conftest.py)
 
 
-class FakeTango:
-    """Just enough of TangoClient for placement; counts calls, can fail on purpose."""
+@pytest.fixture
+def tango(fake_tango: FakeTango, settings) -> FakeTango:
+    settings.TANGO_ORDER_RATE = 0  # pacing has its own tests (tests/tango/test_rate_limit.py)
+    return fake_tango
 
-    def __init__(self) -> None:
-        self.orders: dict[tuple[str, str], TangoOrder] = {}
-        self.posts = 0
-        self.lookups = 0
-        self.fail_next: list[Exception] = []  # raised by the next create_order calls
-        self.lose_next_answer = False  # create the order, then raise TangoUnavailable
-        self.status = "COMPLETE"
-        self.on_post = None  # callable run inside create_order (e.g. to check transactions)
 
-    def create_order(self, **fields) -> CreateOrderResult:
-        self.posts += 1
-        if self.on_post:
-            self.on_post(fields)
-        if self.fail_next:
-            raise self.fail_next.pop(0)
-        key = (fields["account_identifier"], fields["external_ref_id"])
-        if key in self.orders:
-            return CreateOrderResult(order=self.orders[key], created=False)
-        number = len(self.orders) + 1
-        amount = Decimal(str(fields["amount"]))
-        self.orders[key] = TangoOrder(
-            reference_order_id=f"RA260101-{number}-11",
-            reference_line_item_id=f"RA260101-{number}-11-1",
-            external_ref_id=fields["external_ref_id"],
-            customer_identifier=fields["customer_identifier"],
-            account_identifier=fields["account_identifier"],
-            account_number="A10000001",
-            amount_charged=Money(amount, "USD", Decimal("1"), Decimal("0.50"), amount + 1),
-            denomination=Money(amount, "USD"),
-            utid=fields["utid"],
-            reward_name="Reward Link",
-            status=self.status,
-            line_item_status="COMPLETE",
-            delivery_method=fields["delivery_method"],
-            recipient=fields.get("recipient"),
-            sender=fields.get("sender"),
-            email_subject=None,
-            message=None,
-            etid=None,
-            campaign=fields.get("campaign"),
-            notes=None,
-            purchase_order_number=None,
-            order_source="RA",
-            created_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC),
-            reward=None,
+def posts_and_lookups(tango: FakeTango) -> tuple[int, int]:
+    """How many POST /orders and externalRefID lookups Tango saw."""
+    return tango.count("create_order"), tango.count("find_order_by_external_ref")
+
+
+@pytest.fixture
+def enqueued(record_tasks):
+    """Order ids handed to the broker for place_order_task (after commit), in order; any
+    other task would show up as (name, kwargs)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["order_id"] if name == "orders.tasks.placement.place_order_task" else (name, kw)
         )
-        if self.lose_next_answer:
-            self.lose_next_answer = False
-            raise TangoUnavailable("timeout after the order was created", path="/orders")
-        return CreateOrderResult(order=self.orders[key], created=True)
-
-    def find_order_by_external_ref(self, *, external_ref_id, account_identifier):
-        self.lookups += 1
-        return self.orders.get((account_identifier, external_ref_id))
-
-
-@pytest.fixture
-def tango(monkeypatch, settings):
-    settings.TANGO_ORDER_RATE = 0  # pacing has its own tests (test_rate_limit.py)
-    fake = FakeTango()
-    monkeypatch.setattr(placement, "get_client", lambda: fake)
-    return fake
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Order ids handed to the broker (place_order_task.delay), in order."""
-    calls: list[int] = []
-    monkeypatch.setattr(placement_tasks.place_order_task, "delay", calls.append)
+    )
     return calls
 
 
@@ -292,7 +238,10 @@ def test_happy_path_places_and_writes_back_everything(
     result = place_order(order_id=order.pk)
 
     assert result.outcome == Outcome.PLACED and result.reference_order_id == "RA260101-1-11"
-    assert (tango.posts, tango.lookups) == (1, 0)  # first attempt: no lookup needed
+    assert posts_and_lookups(tango) == (
+        1,
+        0,
+    )  # first attempt: no lookup needed
     order.refresh_from_db()
     assert order.state == PlacementState.PLACED
     assert order.reference_order_id == "RA260101-1-11" and order.tango_status == "COMPLETE"
@@ -310,8 +259,12 @@ def test_happy_path_places_and_writes_back_everything(
         ("state_changed", "placed"),
         ("status_changed", "COMPLETE"),
     ]
-    sent = tango.orders[("acme-usd-01", order.external_ref_id)]
-    assert sent.recipient.email == "jane@example.com" and sent.recipient.first_name == "Jane"
+    sent = next(fields for name, fields in tango.calls if name == "create_order")
+    assert (sent["account_identifier"], sent["external_ref_id"]) == (
+        "acme-usd-01",
+        order.external_ref_id,
+    )
+    assert sent["recipient"].email == "jane@example.com" and sent["recipient"].first_name == "Jane"
 
 
 @pytest.mark.django_db
@@ -351,7 +304,10 @@ def test_retry_after_a_lost_response_adopts_instead_of_creating(
     result = place_order(order_id=order.pk)
 
     assert result.outcome == Outcome.ADOPTED
-    assert (tango.posts, tango.lookups) == (1, 1)  # looked up, did not POST again
+    assert posts_and_lookups(tango) == (
+        1,
+        1,
+    )  # looked up, did not POST again
     order.refresh_from_db()
     assert order.state == PlacementState.PLACED and order.placement_attempts == 2
     assert order.reference_order_id == "RA260101-1-11"
@@ -362,12 +318,16 @@ def test_retry_creates_when_the_lookup_finds_nothing(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [TangoUnavailable("503", status_code=503)]
+    tango.errors["create_order"] = [TangoUnavailable("503", status_code=503)]
     with pytest.raises(TangoUnavailable):
         place_order(order_id=order.pk)
 
     assert place_order(order_id=order.pk).outcome == Outcome.PLACED
-    assert (tango.posts, tango.lookups, len(tango.orders)) == (2, 1, 1)
+    assert (
+        tango.count("create_order"),
+        tango.count("find_order_by_external_ref"),
+        len(tango.orders),
+    ) == (2, 1, 1)
 
 
 @pytest.mark.django_db
@@ -375,7 +335,9 @@ def test_unavailable_puts_the_order_back_and_the_task_retries_with_backoff(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [TangoUnavailable("rate limited", status_code=429, retry_after=7)]
+    tango.errors["create_order"] = [
+        TangoUnavailable("rate limited", status_code=429, retry_after=7)
+    ]
 
     with (
         mock.patch.object(
@@ -398,7 +360,7 @@ def test_auth_error_requeues_and_retries(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [TangoAuthError("bad key", status_code=401)]
+    tango.errors["create_order"] = [TangoAuthError("bad key", status_code=401)]
     with (
         mock.patch.object(placement_tasks.place_order_task, "retry", side_effect=Retry()),
         pytest.raises(Retry),
@@ -413,7 +375,9 @@ def test_rejection_is_final_with_tangos_message(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [TangoRejected("The utid is not active", status_code=422, i18n_key="422.030")]
+    tango.errors["create_order"] = [
+        TangoRejected("The utid is not active", status_code=422, i18n_key="422.030")
+    ]
 
     with mock.patch.object(placement_tasks.place_order_task, "retry") as retry:
         assert placement_tasks.place_order_task(order.pk) == "failed"
@@ -427,7 +391,7 @@ def test_rejection_is_final_with_tangos_message(
     assert "The utid is not active" in event.message
     # A duplicate delivery of the task does nothing.
     assert place_order(order_id=order.pk).outcome == Outcome.NOT_CLAIMED
-    assert tango.posts == 1
+    assert tango.count("create_order") == 1
 
 
 @pytest.mark.django_db
@@ -435,7 +399,7 @@ def test_insufficient_funds_holds_then_release_requeues_after_commit(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [
+    tango.errors["create_order"] = [
         TangoInsufficientFunds("Insufficient funds", status_code=402, i18n_key="402.001")
     ]
 
@@ -472,7 +436,7 @@ def test_retrying_a_failed_order_keeps_its_external_ref(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [TangoRejected("Item requires approval", status_code=428)]
+    tango.errors["create_order"] = [TangoRejected("Item requires approval", status_code=428)]
     place_order(order_id=order.pk)
     with django_capture_on_commit_callbacks(execute=True):
         assert release_order(order_id=order.pk, acting_user=UserFactory()) is True
@@ -480,7 +444,9 @@ def test_retrying_a_failed_order_keeps_its_external_ref(
     assert place_order(order_id=order.pk).outcome == Outcome.PLACED
     order.refresh_from_db()
     assert order.placement_error == "" and order.state == PlacementState.PLACED
-    assert list(tango.orders) == [("acme-usd-01", order.external_ref_id)]
+    assert [(o["accountIdentifier"], o["externalRefID"]) for o in tango.orders.values()] == [
+        ("acme-usd-01", order.external_ref_id)
+    ]
 
 
 @pytest.mark.django_db
@@ -500,7 +466,7 @@ def test_hold_stops_a_queued_order_and_refuses_once_placing(
     assert AuditEntry.objects.filter(action="order.hold", actor=manager).count() == 1
     # The message already in the queue finds the order held and does nothing.
     assert place_order(order_id=order.pk).outcome == Outcome.NOT_CLAIMED
-    assert tango.posts == 0
+    assert tango.count("create_order") == 0
 
     placed = OrderFactory(placed=True)
     with pytest.raises(PlacementValidationError, match="only orders not yet sent"):
@@ -512,7 +478,7 @@ def test_unexpected_error_gives_the_order_back(
     account, catalog, tango, enqueued, django_capture_on_commit_callbacks
 ):
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
-    tango.fail_next = [KeyError("bug")]
+    tango.errors["create_order"] = [KeyError("bug")]
     with pytest.raises(KeyError):
         place_order(order_id=order.pk)
     order.refresh_from_db()
@@ -523,7 +489,7 @@ def test_unexpected_error_gives_the_order_back(
 def test_no_transaction_is_open_during_the_http_call(account, catalog, tango, enqueued):
     order = new_order(account)
     seen: list[bool] = []
-    tango.on_post = lambda fields: seen.append(connection.in_atomic_block)
+    tango.hooks["create_order"] = lambda fields: seen.append(connection.in_atomic_block)
     assert place_order(order_id=order.pk).outcome == Outcome.PLACED
     assert seen == [False]
 
@@ -553,7 +519,7 @@ def test_concurrent_deliveries_claim_once(account, catalog, tango, enqueued):
 
     assert errors == []
     assert sorted(outcomes) == sorted([Outcome.PLACED] + [Outcome.NOT_CLAIMED] * (workers - 1))
-    assert tango.posts == 1
+    assert tango.count("create_order") == 1
     assert Order.objects.get(pk=order.pk).placement_attempts == 1
 
 
@@ -567,20 +533,6 @@ def test_task_options_and_names():
     assert task.max_retries == 10
     sweeper = placement_tasks.sweep_stuck_placements
     assert sweeper.name == "orders.tasks.placement.sweep_stuck_placements"
-
-
-def test_retry_countdown_is_jittered_exponential_capped_and_below_visibility(settings):
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    rng = random.Random(7)
-    for retries in range(12):
-        ceiling = min(300, 2 * 2**retries)
-        samples = [placement_tasks.retry_countdown(retries, rng=rng) for _ in range(200)]
-        assert all(0 <= s <= ceiling for s in samples)
-        assert max(samples) > ceiling * 0.8  # full jitter spreads over the whole range
-    assert placement_tasks.retry_countdown(0, retry_after=30, rng=rng) >= 30
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}
-    assert max(placement_tasks.retry_countdown(20, rng=rng) for _ in range(200)) <= 60
-    assert placement_tasks.retry_countdown(0, retry_after=900, rng=rng) <= 60
 
 
 def _queued_at(order, moment, **fields):
@@ -712,15 +664,6 @@ def _order_json(external_ref_id: str, status: str = "COMPLETE") -> dict:
         "status": status,
         "createdAt": "2026-05-06T20:08:59.624Z",
     }
-
-
-@pytest.fixture
-def http_tango(monkeypatch, settings):
-    settings.TANGO_ORDER_RATE = 0
-    client = TangoClient(base_url=BASE_URL, platform_name="p", platform_key="k")
-    monkeypatch.setattr(placement, "get_client", lambda: client)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 @pytest.mark.django_db

@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import responses
 
-from orders import tango as tango_package
+import tango as tango_package
 from orders.models import Account, Order
-from orders.services import bulk, placement
+from orders.services import bulk
 from orders.services.placement import Outcome, place_order
 from orders.statuses import PlacementState
-from orders.tango import errors
-from orders.tango.client import TangoClient
-from tests.orders.factories import AccountFactory, CatalogItemFactory, OrderFactory
-from tests.orders.test_sync import FakeTango, install_fake
+from tango import errors
+from tango.testing import FakeTango
+from tests.factories import AccountFactory, CatalogItemFactory, OrderFactory
 
-BASE_URL = "http://tango.test/raas/v2"
+BASE_URL = "http://tango.test/raas/v2"  # the http_tango fixture's client (tests/conftest.py)
 _P = PlacementState
 
 
@@ -62,15 +60,6 @@ def _order_json(order: Order) -> dict[str, Any]:
         "status": "COMPLETE",
         "createdAt": "2026-05-06T20:08:59.624Z",
     }
-
-
-@pytest.fixture
-def http_tango(monkeypatch, settings):
-    settings.TANGO_ORDER_RATE = 0
-    client = TangoClient(base_url=BASE_URL, platform_name="p", platform_key="k")
-    monkeypatch.setattr(placement, "get_client", lambda: client)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 @pytest.mark.django_db
@@ -119,12 +108,10 @@ def test_already_exists_but_not_found_fails_with_tangos_message(http_tango) -> N
     assert "already exists" in order.placement_error
 
 
-class AlreadyExistsTango(FakeTango):
-    def create_async_order(self, **kwargs: Any) -> Any:
-        self._record("create_async_order", **kwargs)
-        raise errors.TangoAlreadyExists(
-            "already exists", status_code=409, i18n_key="409.024", path="/asyncOrders"
-        )
+def already_exists() -> errors.TangoAlreadyExists:
+    return errors.TangoAlreadyExists(
+        "already exists", status_code=409, i18n_key="409.024", path="/asyncOrders"
+    )
 
 
 @pytest.fixture
@@ -143,9 +130,10 @@ def _bulk_order(account: Account) -> Order:
 
 
 def test_bulk_order_already_at_tango_is_read_back_and_adopted(
-    bulk_account, monkeypatch, django_capture_on_commit_callbacks
+    bulk_account, fake_tango: FakeTango, django_capture_on_commit_callbacks
 ) -> None:
-    fake = install_fake(monkeypatch, AlreadyExistsTango())
+    fake = fake_tango
+    fake.errors["create_async_order"] = already_exists()
     order = _bulk_order(bulk_account)
     fake.async_detail = {
         "referenceOrderID": "AA261102-5-11",
@@ -173,8 +161,8 @@ def test_bulk_order_already_at_tango_is_read_back_and_adopted(
     assert set(order.line_items.values_list("status", flat=True)) == {"COMPLETE"}
 
 
-def test_bulk_already_exists_but_not_found_fails(bulk_account, monkeypatch) -> None:
-    install_fake(monkeypatch, AlreadyExistsTango())  # async_detail None: 404
+def test_bulk_already_exists_but_not_found_fails(bulk_account, fake_tango: FakeTango) -> None:
+    fake_tango.errors["create_async_order"] = already_exists()  # async_detail None: 404
     order = _bulk_order(bulk_account)
 
     assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.FAILED

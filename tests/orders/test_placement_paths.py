@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -31,23 +30,10 @@ from orders.services.placement import (
 from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
-from orders.tasks import sync as sync_tasks
-from tests.orders.factories import AccountFactory, CatalogItemFactory, OrderFactory, UserFactory
-from tests.orders.test_placement import FakeTango as SingleFakeTango
-from tests.orders.test_sync import FakeTango, install_fake
+from tango.testing import FakeTango
+from tests.factories import AccountFactory, CatalogItemFactory, OrderFactory, UserFactory
 
 _P = PlacementState
-
-
-class BothPathsTango(FakeTango):
-    """The sync tests' fake plus POST /orders, so a wrong-path placement is seen, not a crash."""
-
-    def create_order(self, **fields: Any) -> Any:
-        self._record("create_order", **fields)
-        raise AssertionError("POST /orders must not be called for a bulk order")
-
-    def find_order_by_external_ref(self, **kwargs: Any) -> None:
-        self._record("find_order_by_external_ref", **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -56,20 +42,23 @@ def no_pacing(settings) -> None:
 
 
 @pytest.fixture
-def tango(monkeypatch: pytest.MonkeyPatch) -> BothPathsTango:
-    return install_fake(monkeypatch, BothPathsTango())
+def tango(fake_tango: FakeTango) -> FakeTango:
+    """Tango for bulk orders: a POST /orders (the wrong path) is seen, not a crash."""
+    fake_tango.errors["create_order"] = AssertionError(
+        "POST /orders must not be called for a bulk order"
+    )
+    return fake_tango
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """(task, order id) handed to the broker, in order."""
+def enqueued(record_tasks) -> list[tuple[str, int]]:
+    """(task, order id) handed to the broker after commit, in order."""
+    paths = {
+        "orders.tasks.placement.place_order_task": "single",
+        "orders.tasks.sync.place_bulk_order_task": "bulk",
+    }
     calls: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        placement_tasks.place_order_task, "delay", lambda pk: calls.append(("single", pk))
-    )
-    monkeypatch.setattr(
-        sync_tasks.place_bulk_order_task, "delay", lambda pk: calls.append(("bulk", pk))
-    )
+    record_tasks(lambda name, kw: calls.append((paths.get(name, name), kw["order_id"])))
     return calls
 
 
@@ -94,7 +83,10 @@ def bulk_order(account: Account, *, submit: bool = True) -> Order:
 
 def drain(enqueued: list[tuple[str, int]]) -> list[str]:
     """Run what was enqueued, as a worker would (called directly: no eager mode)."""
-    tasks = {"single": placement_tasks.place_order_task, "bulk": sync_tasks.place_bulk_order_task}
+    tasks = {
+        "single": placement_tasks.place_order_task,
+        "bulk": placement_tasks.place_bulk_order_task,
+    }
     results = [tasks[name](pk) for name, pk in enqueued]
     enqueued.clear()
     return results
@@ -200,15 +192,6 @@ def test_hold_is_refused_once_a_placement_attempt_was_made(enqueued) -> None:
     assert hold_order(order_id=fresh.pk, acting_user=manager, reason=HoldReason.STAFF, note="x")
 
 
-@pytest.fixture
-def single_tango(monkeypatch: pytest.MonkeyPatch) -> SingleFakeTango:
-    from orders.services import placement
-
-    fake = SingleFakeTango()
-    monkeypatch.setattr(placement, "get_client", lambda: fake)
-    return fake
-
-
 def _held_meanwhile(order_id: int) -> None:
     # The state an order held while its POST was on its way ends up in (held before this
     # release refused it, or by the sweeper re-queueing a slow attempt and staff holding it).
@@ -218,10 +201,10 @@ def _held_meanwhile(order_id: int) -> None:
 
 
 @pytest.mark.django_db
-def test_a_late_201_adopts_an_order_held_meanwhile(single_tango, enqueued) -> None:
+def test_a_late_201_adopts_an_order_held_meanwhile(fake_tango, enqueued) -> None:
     CatalogItemFactory()
     order = OrderFactory(account=AccountFactory())
-    single_tango.on_post = lambda fields: _held_meanwhile(order.pk)
+    fake_tango.hooks["create_order"] = lambda fields: _held_meanwhile(order.pk)
 
     result = place_order(order_id=order.pk)
 
@@ -233,15 +216,8 @@ def test_a_late_201_adopts_an_order_held_meanwhile(single_tango, enqueued) -> No
     assert order.events.filter(old_status=_P.HELD, new_status=_P.PLACED).exists()
 
 
-def test_a_late_bulk_acceptance_adopts_an_order_held_meanwhile(
-    account, monkeypatch, enqueued
-) -> None:
-    class HeldDuringPost(BothPathsTango):
-        def create_async_order(self, **kwargs: Any) -> Any:
-            _held_meanwhile(order.pk)
-            return super().create_async_order(**kwargs)
-
-    install_fake(monkeypatch, HeldDuringPost())
+def test_a_late_bulk_acceptance_adopts_an_order_held_meanwhile(account, tango, enqueued) -> None:
+    tango.hooks["create_async_order"] = lambda call: _held_meanwhile(order.pk)
     order = bulk_order(account)
 
     assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED

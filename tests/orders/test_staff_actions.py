@@ -9,23 +9,23 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.errors import ActionNotAllowed
 from orders.models import BulkJob, LineItem, OrderEvent
 from orders.services import staff_actions, staff_bulk, staff_orders, staff_rewards
 from orders.services.saved_views import clean_query_string, delete_view, save_view
-from orders.services.staff_actions import ActionNotAllowed, ResendTarget
-from orders.tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
+from orders.services.staff_actions import ResendTarget
 from orders.tasks.staff import resend_line_item_task, run_bulk_job
-from tests.orders.factories import CatalogItemFactory, LineItemFactory, OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
+from tango.testing import FakeTango
+from tests.factories import CatalogItemFactory, LineItemFactory, OrderFactory, at_tango
 
 IP = "10.1.2.3"
 
 
-@pytest.fixture
-def tango(monkeypatch):
-    fake = FakeTango()
-    monkeypatch.setattr(staff_actions, "tango_client", lambda: fake)
-    return fake
+@pytest.fixture(autouse=True)
+def tango(fake_tango: FakeTango) -> FakeTango:
+    """Every test here talks to the fake (placed_line_item mirrors its order there)."""
+    return fake_tango
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def placed_line_item(**kwargs) -> LineItem:
     for key, value in kwargs.items():
         setattr(line_item, key, value)
     line_item.save()
+    at_tango(order)
     return line_item
 
 
@@ -55,18 +56,23 @@ def request(line_item: LineItem, user, **target) -> OrderEvent:
 
 
 def test_request_resend_claims_records_and_enqueues_after_commit(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
     line_item = placed_line_item()
     sent = []
-    monkeypatch.setattr(resend_line_item_task, "delay", lambda *args: sent.append(args))
+    record_tasks(lambda name, kw: sent.append((name, kw)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         event = request(line_item, staff)
     assert sent == []  # nothing reaches the broker before the transaction commits
     assert len(callbacks) == 1
     callbacks[0]()
-    assert sent == [(line_item.pk, event.pk)]
+    assert sent == [
+        (
+            "orders.tasks.staff.resend_line_item_task",
+            {"line_item_id": line_item.pk, "request_event_id": event.pk},
+        )
+    ]
 
     line_item.refresh_from_db()
     assert line_item.resend_requested_at is not None
@@ -139,8 +145,8 @@ def test_perform_resend_sends_once_and_writes_the_result(staff, tango):
     result = staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
 
     assert tango.names() == ["resend_line_item"]
-    _, args, kwargs = tango.calls[0]
-    assert args == (line_item.reference_line_item_id,)
+    _, kwargs = tango.calls[0]
+    assert kwargs["reference_line_item_id"] == line_item.reference_line_item_id
     assert kwargs["new_email"] == "fixed@example.com"
     assert kwargs["new_delivery_method"] is None  # still email: Tango keeps the channel
     line_item.refresh_from_db()
@@ -160,7 +166,7 @@ def test_a_corrected_mobile_switches_an_email_reward_to_text(staff, tango):
     line_item = placed_line_item()
     event = request(line_item, staff, new_mobile="+15551234567", reason="prefers SMS")
     staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
-    kwargs = tango.calls[0][2]
+    kwargs = tango.calls[0][1]
     assert kwargs["new_mobile_number"] == "+15551234567"
     assert kwargs["new_delivery_method"] == "PHONE"
 
@@ -222,12 +228,10 @@ def test_task_succeeds(staff, tango):
 
 
 def test_hold_and_release_write_one_audit_row_each_with_the_ip(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
-    from orders.tasks import placement as placement_tasks
-
     enqueued = []
-    monkeypatch.setattr(placement_tasks.place_order_task, "delay", enqueued.append)
+    record_tasks(lambda name, kw: enqueued.append((name, kw["order_id"])))
     order = OrderFactory()  # queued, not placed yet
 
     staff_orders.hold(order_id=order.pk, acting_user=staff, note="customer asked", ip_address=IP)
@@ -240,7 +244,7 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
         staff_orders.release(order_id=order.pk, acting_user=staff, note="ok now", ip_address=IP)
     order.refresh_from_db()
     assert order.state == "queued"
-    assert enqueued == [order.pk]
+    assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
     assert AuditEntry.objects.filter(action="order.release", ip_address=IP).count() == 1
 
     with (
@@ -248,7 +252,8 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
         pytest.raises(ActionNotAllowed),
     ):
         staff_orders.release(order_id=order.pk, acting_user=staff, note="", ip_address=IP)
-    assert enqueued == [order.pk]  # the double click enqueued nothing more
+    # The double click enqueued nothing more.
+    assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
 
 
 def test_hold_is_refused_once_the_order_is_at_tango(staff):
@@ -319,7 +324,11 @@ def test_cancel_calls_tango_and_stores_what_tango_says_now(staff, tango):
         ip_address=IP,
     )
     assert tango.names() == ["cancel_line_item", "get_line_item"]
-    assert tango.calls[0][2] == {"reason_code": "DUPLICATE", "other_reason": ""}
+    assert tango.calls[0][1] == {
+        "reference_line_item_id": line_item.reference_line_item_id,
+        "reason_code": "DUPLICATE",
+        "other_reason": "",
+    }
     line_item.refresh_from_db()
     assert (line_item.status, line_item.reward_status, line_item.can_cancel) == (
         "CANCELLED",
@@ -392,15 +401,15 @@ def test_saved_view_keeps_filters_but_not_paging(staff):
 
 
 def test_bulk_job_is_enqueued_after_commit_and_refuses_too_many(
-    staff, django_capture_on_commit_callbacks, monkeypatch
+    staff, django_capture_on_commit_callbacks, record_tasks
 ):
     started = []
-    monkeypatch.setattr(run_bulk_job, "delay", started.append)
+    record_tasks(lambda name, kw: started.append((name, kw["job_id"])))
     with django_capture_on_commit_callbacks(execute=True):
         job = staff_bulk.start_bulk_job(
             action="release", order_ids=[3, 1, 3], reason="", acting_user=staff, ip_address=IP
         )
-    assert started == [job.pk]
+    assert started == [("orders.tasks.staff.run_bulk_job", job.pk)]
     assert (job.order_ids, job.total) == ([1, 3], 2)
     with pytest.raises(ActionNotAllowed, match="at most"):
         staff_bulk.start_bulk_job(
@@ -427,7 +436,7 @@ def test_bulk_release_reports_each_order(staff):
 
 
 def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
-    first, second = OrderFactory(placed=True), OrderFactory(placed=True)
+    first, second = at_tango(OrderFactory(placed=True)), at_tango(OrderFactory(placed=True))
     job = BulkJob.objects.create(
         action="resend",
         order_ids=[first.pk, second.pk],
@@ -441,7 +450,9 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
     job.refresh_from_db()
     assert (job.done, job.succeeded, job.failed, job.status) == (2, 1, 0, "done")
     assert tango.names() == ["resend_line_item"]
-    assert tango.calls[0][1] == (second.line_items.get().reference_line_item_id,)
+    assert tango.calls[0][1]["reference_line_item_id"] == (
+        second.line_items.get().reference_line_item_id
+    )
     assert second.line_items.get().resend_count == 1
 
     # A redelivered, finished job does nothing.
@@ -450,7 +461,7 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
 
 
 def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     tango.errors["resend_line_item"] = TangoThrottled("too soon", retry_after=20)
     job = BulkJob.objects.create(action="resend", order_ids=[order.pk], total=1, created_by=staff)
     staff_bulk.perform_bulk_job(job_id=job.pk)
@@ -462,7 +473,7 @@ def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
 
 def test_hold_is_offered_only_before_any_placement_attempt(db):
     from orders.services.staff_orders import hold_blocker
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     fresh = OrderFactory()
     assert hold_blocker(fresh) is None

@@ -1,8 +1,9 @@
 """Status sync: windows, bulk upserts, no-op passes, imports, events, stuck orders, refresh.
 
-Unit tests use `FakeTango`, an in-memory stand-in with the client's method signatures whose
-answers are parsed by the real `orders.tango.types` (from Tango-shaped JSON), and which refuses
-pages beyond its result window the way Tango does (400.021). The last test runs the real client
+Unit tests use `FakeTango` (tango.testing, installed by the `fake_tango` fixture), an
+in-memory stand-in with the client's method signatures whose answers are parsed by the real
+`tango.types` (from Tango-shaped JSON), and which refuses pages beyond its result window the
+way Tango does (400.021). The last test runs the real client
 against the simulator and proves convergence after faults.
 """
 
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,234 +27,9 @@ from orders.services import sync, sync_orders
 from orders.services.sync_line_items import sync_line_items
 from orders.services.sync_orders import sync_orders_window
 from orders.statuses import EventSource, PlacementState
-from orders.tango import client as client_module
-from orders.tango.errors import TangoNotFound, TangoRejected, TangoUnavailable
-from orders.tango.types import (
-    AsyncOrderAccepted,
-    AsyncOrderDetail,
-    CatalogBrand,
-    LineItemPage,
-    OrderPage,
-    TangoAccount,
-    TangoCustomer,
-    TangoLineItem,
-    TangoOrder,
-)
-from tests.orders.factories import AccountFactory, OrderFactory
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def tango_order_json(
-    ref: str,
-    *,
-    created: datetime,
-    status: str = "COMPLETE",
-    line_status: str = "COMPLETE",
-    amount: str = "25.00",
-    external_ref: str | None = None,
-    account: str = "acme-usd-01",
-    customer: str = "acme-main",
-    source: str = "RA",
-) -> dict[str, Any]:
-    return {
-        "referenceOrderID": ref,
-        "externalRefID": external_ref,
-        "customerIdentifier": customer,
-        "accountIdentifier": account,
-        "accountNumber": "A10000001",
-        "amountCharged": {
-            "value": float(amount),
-            "currencyCode": "USD",
-            "exchangeRate": 1.0,
-            "fee": 0.0,
-            "total": float(amount),
-        },
-        "denomination": {"value": float(amount), "currencyCode": "USD", "exchangeRate": 1.0},
-        "utid": "U100001",
-        "rewardName": "Reward Link",
-        "recipient": {"firstName": "Jane", "lastName": "Doe", "email": "jane@example.com"},
-        "deliveryMethod": "EMAIL",
-        "status": status,
-        "orderStatus": status,
-        "lineItemStatus": line_status,
-        "orderClientSource": source,
-        "createdAt": iso(created),
-    }
-
-
-def tango_line_json(order: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    data = {
-        "referenceLineItemID": f"{order['referenceOrderID']}-1",
-        "referenceOrderID": order["referenceOrderID"],
-        "lineNumber": 1,
-        "status": order["lineItemStatus"],
-        "orderStatus": order["orderStatus"],
-        "emailStatus": "SENT",
-        "deliveryMethod": "EMAIL",
-        "deliveryStatus": None,
-        "rewardStatus": "ACTIVE",
-        "canCancel": True,
-        "canFreeze": True,
-        "rewardName": "Reward Link",
-        "utid": "U100001",
-        "amountIssued": {"value": order["denomination"]["value"], "currencyCode": "USD"},
-        "amountCharged": order["amountCharged"],
-        "dateIssued": order["createdAt"],
-        "accountIdentifier": order["accountIdentifier"],
-    }
-    data.update(overrides)
-    return data
-
-
-@dataclass
-class FakeTango:
-    """The client's read/write surface over in-memory Tango-shaped JSON."""
-
-    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
-    max_result_window: int = 10_000
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    fail_with: Exception | None = None
-    accounts: list[dict[str, Any]] = field(default_factory=list)
-    customers: list[dict[str, Any]] = field(default_factory=list)
-    catalog: list[dict[str, Any]] = field(default_factory=list)
-    async_detail: dict[str, Any] | None = None
-    async_accepted: dict[str, Any] | None = None
-
-    def add(self, ref: str, *, with_line: bool = True, **kwargs: Any) -> dict[str, Any]:
-        order = tango_order_json(ref, **kwargs)
-        self.orders[ref] = order
-        if with_line:
-            line = tango_line_json(order)
-            self.lines[line["referenceLineItemID"]] = line
-        return order
-
-    def set_status(self, ref: str, status: str, line_status: str | None = None) -> None:
-        self.orders[ref].update(status=status, orderStatus=status)
-        if line_status is not None:
-            self.orders[ref]["lineItemStatus"] = line_status
-            self.lines[f"{ref}-1"].update(status=line_status, orderStatus=status)
-
-    def count(self, method: str) -> int:
-        return sum(1 for name, _ in self.calls if name == method)
-
-    def _record(self, name: str, **kwargs: Any) -> None:
-        self.calls.append((name, kwargs))
-        if self.fail_with is not None:
-            raise self.fail_with
-
-    @staticmethod
-    def _in(created: str, start: datetime | None, end: datetime | None) -> bool:
-        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
-        return (start is None or moment >= start) and (end is None or moment <= end)
-
-    def list_orders(
-        self, *, page: int = 0, elements_per_block: int = 100, **filters: Any
-    ) -> OrderPage:
-        self._record("list_orders", page=page, **filters)
-        if page * elements_per_block + elements_per_block > self.max_result_window:
-            raise TangoRejected(
-                "Search request exceeds max result window", status_code=400, i18n_key="400.021"
-            )
-        start, end = filters.get("start_date"), filters.get("end_date")
-        matches = sorted(
-            (o for o in self.orders.values() if self._in(o["createdAt"], start, end)),
-            key=lambda o: (o["createdAt"], o["referenceOrderID"]),
-            reverse=True,
-        )
-        chunk = matches[page * elements_per_block : (page + 1) * elements_per_block]
-        return OrderPage.from_json(
-            {
-                "page": {
-                    "number": page,
-                    "elementsPerBlock": elements_per_block,
-                    "resultCount": len(chunk),
-                    "totalCount": len(matches),
-                },
-                "orders": chunk,
-            }
-        )
-
-    def get_order(self, reference_order_id: str) -> TangoOrder:
-        self._record("get_order", ref=reference_order_id)
-        if reference_order_id not in self.orders:
-            raise TangoNotFound("not found", status_code=404, i18n_key="404.017")
-        return TangoOrder.from_json(
-            {**self.orders[reference_order_id], "referenceLineItemID": f"{reference_order_id}-1"}
-        )
-
-    def list_line_items(
-        self, *, page_keys: list[str] | None = None, elements_per_block: int = 100, **filters: Any
-    ) -> LineItemPage:
-        self._record("list_line_items", page_keys=page_keys, **filters)
-        start, end = filters.get("start_date"), filters.get("end_date")
-        matches = sorted(
-            (
-                li
-                for li in self.lines.values()
-                if self._in(li["dateIssued"], start, end)
-                and filters.get("reference_order_id") in (None, li["referenceOrderID"])
-            ),
-            key=lambda li: (li["dateIssued"], li["referenceLineItemID"]),
-            reverse=True,
-        )
-        offset = int(page_keys[0]) if page_keys else 0
-        chunk = matches[offset : offset + elements_per_block]
-        more = offset + elements_per_block < len(matches)
-        return LineItemPage.from_json(
-            {
-                "keysetPage": {
-                    "nextPageKeys": [str(offset + elements_per_block)] if more else [],
-                    "previousPageKeys": [],
-                    "resultCount": len(chunk),
-                    "totalCount": len(matches),
-                },
-                "lineItems": chunk,
-            }
-        )
-
-    def iter_line_items(self, **filters: Any) -> Iterator[TangoLineItem]:
-        yield from self.list_line_items(elements_per_block=100, **filters).line_items
-
-    def list_customers(self) -> tuple[TangoCustomer, ...]:
-        self._record("list_customers")
-        return tuple(TangoCustomer.from_json(c) for c in self.customers)
-
-    def list_accounts(self) -> tuple[TangoAccount, ...]:
-        self._record("list_accounts")
-        return tuple(TangoAccount.from_json(a) for a in self.accounts)
-
-    def get_catalog(self) -> tuple[CatalogBrand, ...]:
-        self._record("get_catalog")
-        return tuple(CatalogBrand.from_json(b) for b in self.catalog)
-
-    def get_async_order(self, **kwargs: Any) -> AsyncOrderDetail:
-        self._record("get_async_order", **kwargs)
-        if self.async_detail is None:
-            raise TangoNotFound("not found", status_code=404)
-        return AsyncOrderDetail.from_json(self.async_detail)
-
-    def create_async_order(self, **kwargs: Any) -> AsyncOrderAccepted:
-        self._record("create_async_order", **kwargs)
-        return AsyncOrderAccepted.from_json(self.async_accepted or {"status": "ACCEPTED"})
-
-
-def install_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeTango | None = None) -> FakeTango:
-    """Install a FakeTango as the process-wide client (what `get_client()` returns)."""
-    fake = fake or FakeTango()
-    monkeypatch.setattr(client_module, "_client", fake)
-    monkeypatch.setattr(client_module, "_client_pid", os.getpid())
-    return fake
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
+from tango.errors import TangoRejected, TangoUnavailable
+from tango.testing import T0, WINDOW, FakeTango, tango_line_json
+from tests.factories import AccountFactory, OrderFactory
 
 
 @pytest.fixture
@@ -268,30 +42,11 @@ def writes(ctx: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(verbs)]
 
 
-def seed(
-    fake: FakeTango,
-    count: int,
-    *,
-    start: datetime = T0,
-    step: timedelta = timedelta(minutes=7),
-    **kwargs: Any,
-) -> list[str]:
-    refs = []
-    for n in range(count):
-        ref = f"RA261102-{n:05d}-11"
-        fake.add(ref, created=start + step * n, **kwargs)
-        refs.append(ref)
-    return refs
-
-
-WINDOW = {"start": T0 - timedelta(hours=1), "end": T0 + timedelta(days=3)}
-
-
 # --- orders ----------------------------------------------------------------------------------
 
 
 def test_first_pass_imports_orders_placed_outside(fake_tango: FakeTango, account: Account) -> None:
-    refs = seed(fake_tango, 250, source="RG")
+    refs = fake_tango.seed(250, source="RG")
 
     report = sync_orders_window(**WINDOW)
 
@@ -316,7 +71,7 @@ def test_first_pass_imports_orders_placed_outside(fake_tango: FakeTango, account
 def test_pass_over_unchanged_data_writes_nothing(
     fake_tango: FakeTango, account: Account, count: int
 ) -> None:
-    seed(fake_tango, count)
+    fake_tango.seed(count)
     sync_orders_window(**WINDOW)
     sync_line_items(**WINDOW)  # line items fully known too (reference ids, email status...)
     fake_tango.calls.clear()
@@ -336,7 +91,7 @@ def test_pass_over_unchanged_data_writes_nothing(
 def test_status_changes_are_bulk_updated_with_one_event_each(
     fake_tango: FakeTango, account: Account
 ) -> None:
-    refs = seed(fake_tango, 120, status="PENDING", line_status="PENDING")
+    refs = fake_tango.seed(120, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
 
     def change(subset: list[str]) -> int:
@@ -371,7 +126,7 @@ def test_big_windows_are_split_below_the_result_cap(
 ) -> None:
     monkeypatch.setattr(sync_orders, "MAX_RESULT_WINDOW", 300)
     fake_tango.max_result_window = 300  # a page past it is refused, as Tango does (400.021)
-    seed(fake_tango, 1000, step=timedelta(minutes=3))
+    fake_tango.seed(1000, step=timedelta(minutes=3))
 
     report = sync_orders_window(**WINDOW)
 
@@ -462,7 +217,7 @@ def test_import_waits_for_an_unknown_account(fake_tango: FakeTango, account: Acc
 
 
 def test_open_orders_few_are_fetched_one_by_one(fake_tango: FakeTango, account: Account) -> None:
-    refs = seed(fake_tango, 3, status="PENDING", line_status="PENDING")
+    refs = fake_tango.seed(3, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
     fake_tango.set_status(refs[1], "COMPLETE", "COMPLETE")
     fake_tango.calls.clear()
@@ -476,11 +231,11 @@ def test_open_orders_few_are_fetched_one_by_one(fake_tango: FakeTango, account: 
 
 def test_open_orders_many_are_read_by_windows(fake_tango: FakeTango, account: Account) -> None:
     # Two clusters of open orders four days apart, plus completed orders in between.
-    refs = seed(fake_tango, 30, status="PENDING", line_status="PENDING", step=timedelta(minutes=1))
+    refs = fake_tango.seed(30, status="PENDING", line_status="PENDING", step=timedelta(minutes=1))
     refs += [f"RA261106-{n}-11" for n in range(20)]
     for n, ref in enumerate(refs[30:]):
         fake_tango.add(ref, created=T0 + timedelta(days=4, minutes=n), status="PENDING_MR")
-    seed(fake_tango, 0)
+    fake_tango.seed(0)
     sync_orders_window(start=T0 - timedelta(hours=1), end=T0 + timedelta(days=5))
     fake_tango.set_status(refs[40], "COMPLETE", "COMPLETE")
     fake_tango.calls.clear()
@@ -517,7 +272,7 @@ def test_sync_recent_orders_uses_the_last_days(fake_tango: FakeTango, account: A
 
 
 def test_line_item_changes_are_written_with_events(fake_tango: FakeTango, account: Account) -> None:
-    refs = seed(fake_tango, 5)
+    refs = fake_tango.seed(5)
     sync_orders_window(**WINDOW)
     sync_line_items(**WINDOW)
     line_ref = f"{refs[2]}-1"
@@ -785,8 +540,8 @@ def _local_state() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
 @pytest.mark.integration
 def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) -> None:
     from orders.services.placement import create_order, place_order
-    from orders.tango.client import get_client, reset_client
-    from orders.tango.types import Recipient
+    from tango.client import get_client, reset_client
+    from tango.types import Recipient
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:

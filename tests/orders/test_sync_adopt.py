@@ -19,15 +19,10 @@ from orders.services.sync_line_items import sync_line_items
 from orders.services.sync_orders import sync_orders_window
 from orders.services.timeline import transition_state
 from orders.statuses import HoldReason, PlacementState
-from tests.orders.factories import AccountFactory, OrderFactory
-from tests.orders.test_sync import T0, WINDOW, FakeTango, install_fake
+from tango.testing import T0, WINDOW, FakeTango
+from tests.factories import AccountFactory, OrderFactory
 
 REF = "RA261102-500-11"
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
 
 
 @pytest.fixture

@@ -18,24 +18,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import jobs
 from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import bulk_mirror, sync, sync_line_items, sync_orders, webhooks
 from orders.services.sync_line_items import sync_line_items as sync_line_items_window
 from orders.services.sync_orders import sync_orders_window
 from orders.statuses import FINAL_ORDER_STATUSES
-from orders.tango.types import AsyncOrderDetail, TangoOrder
-from tests.orders.factories import LineItemFactory, OrderFactory
-from tests.orders.test_sync import T0, WINDOW, FakeTango, install_fake, seed
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
+from tango.testing import T0, WINDOW, FakeTango
+from tango.types import AsyncOrderDetail
+from tango.webhooks import parse_envelope
+from tests.factories import LineItemFactory, OrderFactory
 
 
 @pytest.fixture
 def account(db) -> Account:
-    from tests.orders.factories import AccountFactory
+    from tests.factories import AccountFactory
 
     return AccountFactory()
 
@@ -73,7 +70,7 @@ def run_before_first_call(
 def test_a_stale_list_read_does_not_reopen_a_final_order(
     fake_tango: FakeTango, account: Account, final: str
 ) -> None:
-    (ref,) = seed(fake_tango, 1, status="PENDING", line_status="PENDING")
+    (ref,) = fake_tango.seed(1, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
     # A refresh (or the open-orders pass) already saw the order settle...
     Order.objects.filter(reference_order_id=ref).update(tango_status=final)
@@ -91,7 +88,7 @@ def test_a_stale_list_read_does_not_reopen_a_final_order(
 
 
 def test_final_to_final_changes_are_still_applied(fake_tango: FakeTango, account: Account) -> None:
-    (ref,) = seed(fake_tango, 1)
+    (ref,) = fake_tango.seed(1)
     sync_orders_window(**WINDOW)
     # A COMPLETE line item cancelled at Tango (TANGO_API.md §9.8: COMPLETE -> CANCELLED).
     fake_tango.set_status(ref, "CANCELLED", "CANCELLED")
@@ -106,7 +103,7 @@ def test_final_to_final_changes_are_still_applied(fake_tango: FakeTango, account
 def test_a_stale_line_item_read_does_not_undo_completion(
     fake_tango: FakeTango, account: Account
 ) -> None:
-    (ref,) = seed(fake_tango, 1)
+    (ref,) = fake_tango.seed(1)
     sync_orders_window(**WINDOW)
     sync_line_items_window(**WINDOW)
     line = LineItem.objects.get(reference_line_item_id=f"{ref}-1")
@@ -167,22 +164,16 @@ def test_the_bulk_mirror_does_not_reopen_lines_or_the_order(db) -> None:
 # --- apply as fetched ------------------------------------------------------------------------
 
 
-class RecordingTango(FakeTango):
-    """Notes, at each GET /orders/{id}, how many orders are already COMPLETE locally."""
-
-    complete_at_call: list[int]
-
-    def get_order(self, reference_order_id: str) -> TangoOrder:
-        self.complete_at_call.append(Order.objects.filter(tango_status="COMPLETE").count())
-        return super().get_order(reference_order_id)
-
-
 def test_open_orders_are_applied_as_they_are_fetched(
-    monkeypatch: pytest.MonkeyPatch, account: Account
+    fake_tango: FakeTango, account: Account
 ) -> None:
-    fake = install_fake(monkeypatch, RecordingTango())
-    fake.complete_at_call = []
-    refs = seed(fake, 3, status="PENDING", line_status="PENDING")
+    fake = fake_tango
+    # Note, at each GET /orders/{id}, how many orders are already COMPLETE locally.
+    complete_at_call: list[int] = []
+    fake.hooks["get_order"] = lambda call: complete_at_call.append(
+        Order.objects.filter(tango_status="COMPLETE").count()
+    )
+    refs = fake.seed(3, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
     for ref in refs:
         fake.set_status(ref, "COMPLETE", "COMPLETE")
@@ -190,7 +181,7 @@ def test_open_orders_are_applied_as_they_are_fetched(
     sync.sync_open_orders()
 
     # Each answer is written before the next call: none waits behind the others' HTTP.
-    assert fake.complete_at_call == [0, 1, 2]
+    assert complete_at_call == [0, 1, 2]
     assert Order.objects.filter(tango_status="COMPLETE").count() == 3
 
 
@@ -200,7 +191,7 @@ def test_open_orders_are_applied_as_they_are_fetched(
 def test_a_status_written_meanwhile_is_not_overwritten_by_the_page(
     fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    x, y, z = seed(fake_tango, 3, status="PENDING", line_status="PENDING")
+    x, y, z = fake_tango.seed(3, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
     fake_tango.set_status(x, "FAILED")  # final -> final would be allowed: only the value guards
     fake_tango.set_status(y, "COMPLETE")
@@ -224,9 +215,7 @@ def test_a_status_written_meanwhile_is_not_overwritten_by_the_page(
 
 
 def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item_id: str) -> None:
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
-    monkeypatch.setattr(process_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
     payload = {
         "eventId": str(uuid.uuid4()),
         "eventType": "RewardStatus",
@@ -235,14 +224,14 @@ def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item
         "eventData": {"referenceLineItemId": reference_line_item_id, "status": "FROZEN"},
     }
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     assert webhooks.process_webhook_event(webhook_event_id=event.pk) == "processed"
 
 
 def test_a_webhook_change_between_read_and_write_survives_the_line_item_pass(
     fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a, b = seed(fake_tango, 2)
+    a, b = fake_tango.seed(2)
     sync_orders_window(**WINDOW)
     sync_line_items_window(**WINDOW)
     # Tango: a's email was delivered; b's reward was redeemed.
@@ -266,7 +255,7 @@ def test_a_webhook_change_between_read_and_write_survives_the_line_item_pass(
 def test_a_value_changed_meanwhile_is_left_to_the_next_pass(
     fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (a,) = seed(fake_tango, 1)
+    (a,) = fake_tango.seed(1)
     sync_orders_window(**WINDOW)
     sync_line_items_window(**WINDOW)
     fake_tango.lines[f"{a}-1"]["rewardStatus"] = "REDEEMED"
@@ -297,16 +286,14 @@ def test_a_webhook_waits_for_the_pass_holding_the_line_then_applies(
     """Two real connections: the webhook blocks on the pass's row lock, then writes on top."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL (SQLite locks the whole file)")
-    from tests.orders.factories import AccountFactory
+    from tests.factories import AccountFactory
 
     AccountFactory()
-    (a,) = seed(fake_tango, 1)
+    (a,) = fake_tango.seed(1)
     sync_orders_window(**WINDOW)
     sync_line_items_window(**WINDOW)
     fake_tango.lines[f"{a}-1"]["emailStatus"] = "DELIVERED"
-    from orders.tasks.webhooks import process_webhook_event as process_task
-
-    monkeypatch.setattr(process_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
     payload = {
         "eventId": str(uuid.uuid4()),
         "eventType": "RewardStatus",
@@ -314,7 +301,7 @@ def test_a_webhook_waits_for_the_pass_holding_the_line_then_applies(
         "eventData": {"referenceLineItemId": f"{a}-1", "status": "FROZEN"},
     }
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     outcome: list[str] = []
     errors: list[BaseException] = []
 
@@ -372,7 +359,7 @@ def test_queries_do_not_grow_with_unchanged_rows(fake_tango: FakeTango, account:
 
 def test_open_orders_pass_window_is_unaffected(fake_tango: FakeTango, account: Account) -> None:
     # Guard: the conditional write keeps the many-orders path (windows) intact.
-    refs = seed(fake_tango, 30, status="PENDING", line_status="PENDING", step=timedelta(minutes=1))
+    refs = fake_tango.seed(30, status="PENDING", line_status="PENDING", step=timedelta(minutes=1))
     sync_orders_window(**WINDOW)
     fake_tango.set_status(refs[3], "COMPLETE", "COMPLETE")
 

@@ -12,31 +12,35 @@ from django.utils import timezone
 from orders.models import BulkJob, OrderEvent
 from orders.services import staff_actions
 from orders.services import sync as sync_service
-from orders.tasks import placement as placement_tasks
 from orders.tasks import staff as staff_tasks
-from tests.orders.factories import OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tango.testing import FakeTango
+from tests.factories import OrderFactory, at_tango
 
 HTMX = {"HX-Request": "true"}
 SAME = {"destination": "same", "reason_code": "NOT_RECEIVED"}
 
 
 @pytest.fixture
-def tango(monkeypatch):
-    fake = FakeTango()
-    monkeypatch.setattr(staff_actions, "tango_client", lambda: fake)
-    return fake
+def tango(fake_tango: FakeTango) -> FakeTango:
+    return fake_tango
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
+def enqueued(record_tasks):
     """What reached the broker (after commit) instead of a real broker."""
     sent: list[tuple] = []
-    monkeypatch.setattr(staff_tasks.resend_line_item_task, "delay", lambda *a: sent.append(a))
-    monkeypatch.setattr(staff_tasks.run_bulk_job, "delay", lambda *a: sent.append(("bulk", *a)))
-    monkeypatch.setattr(
-        placement_tasks.place_order_task, "delay", lambda *a: sent.append(("place", *a))
-    )
+
+    def record(name: str, kw: dict) -> None:
+        if name == "orders.tasks.staff.resend_line_item_task":
+            sent.append((kw["line_item_id"], kw["request_event_id"]))
+        elif name == "orders.tasks.staff.run_bulk_job":
+            sent.append(("bulk", kw["job_id"]))
+        elif name == "orders.tasks.placement.place_order_task":
+            sent.append(("place", kw["order_id"]))
+        else:
+            sent.append((name, kw))
+
+    record_tasks(record)
     return sent
 
 
@@ -54,7 +58,7 @@ def test_double_click_on_resend_sends_one_request_to_tango(
     client, make_user, tango, enqueued, django_capture_on_commit_callbacks
 ):
     login(client, make_user, "Support")
-    line_item = OrderFactory(placed=True).line_items.get()
+    line_item = at_tango(OrderFactory(placed=True)).line_items.get()
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(resend_url(line_item), SAME, headers=HTMX)
         second = client.post(resend_url(line_item), SAME, headers=HTMX)
@@ -77,7 +81,7 @@ def test_resend_form_has_the_double_submit_guard(client, make_user):
 
 def test_in_flight_resend_is_shown_and_polled_until_done(client, make_user, tango, enqueued):
     login(client, make_user, "Support")
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     line_item = order.line_items.get()
     client.post(resend_url(line_item), SAME)
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
@@ -179,7 +183,7 @@ def test_refresh_calls_the_sync_service_and_reports(client, make_user, monkeypat
 
 
 def test_refresh_shows_tangos_error_instead_of_failing(client, make_user, monkeypatch):
-    from orders.tango.errors import TangoUnavailable
+    from tango.errors import TangoUnavailable
 
     def broken(**kwargs):
         raise TangoUnavailable("bad gateway", status_code=502)
@@ -198,6 +202,7 @@ def test_cancel_a_reward_shows_the_deadline_and_the_result(client, make_user, ta
     line_item = order.line_items.get()
     issued = timezone.now() - timedelta(days=2)
     order.line_items.update(date_issued=issued, can_cancel=True, can_freeze=True)
+    at_tango(order)
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     deadline = timezone.localtime(issued + timedelta(days=5)).strftime("%Y-%m-%d %H:%M")
     assert f"Possible until {deadline}" in page

@@ -7,11 +7,10 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from orders.models import OrderEvent
-from orders.services import staff_actions
 from orders.services.timeline import record_event
 from orders.statuses import ORDER_STATUS_DESCRIPTIONS, ORDER_STATUS_NEXT_STEPS
-from tests.orders.factories import LineItemFactory, OrderFactory
-from tests.orders.fake_tango import FakeTango
+from tango.testing import FakeTango
+from tests.factories import LineItemFactory, OrderFactory, at_tango
 
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
@@ -20,10 +19,8 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def tango(monkeypatch):
-    fake = FakeTango()
-    monkeypatch.setattr(staff_actions, "tango_client", lambda: fake)
-    return fake
+def tango(fake_tango: FakeTango) -> FakeTango:
+    return fake_tango
 
 
 def login(client, make_user, role):
@@ -151,7 +148,7 @@ def test_empty_note_is_shown_again_with_an_error(client, make_user):
 
 def test_reveal_shows_the_credential_once_without_caching(client, make_user, tango):
     login(client, make_user, "Manager")
-    order = OrderFactory(placed=True)
+    order = at_tango(OrderFactory(placed=True))
     line_item = order.line_items.get()
     response = client.post(
         reverse("orders:reveal", args=[line_item.pk]), {"reason": "ticket 7"}, headers=HTMX

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import SavedView
-from tests.orders.factories import LineItemFactory, OrderFactory
+from tests.factories import LineItemFactory, OrderFactory
 
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
@@ -131,7 +131,7 @@ def test_sorting_by_amount_both_ways(client, support):
 
 
 def test_the_total_is_capped_not_counted(client, support, monkeypatch):
-    from orders.views import paging
+    from core import paging
 
     monkeypatch.setattr(paging, "COUNT_CAP", 3)
     for _ in range(5):

@@ -19,11 +19,11 @@ from django.urls import path
 from orders.models import Account, LineItem, OrderEvent, WebhookEvent
 from orders.services import webhooks
 from orders.statuses import EventSource
-from orders.tango.types import Webhook
 from orders.tasks.webhooks import process_webhook_event as process_task
 from orders.webhook_views import tango_webhook
-from tests.orders.factories import AccountFactory, LineItemFactory, OrderFactory
-from tests.orders.test_sync import FakeTango, install_fake
+from tango.testing import FakeTango
+from tango.webhooks import parse_envelope
+from tests.factories import AccountFactory, LineItemFactory, OrderFactory
 
 # The lead wires the project URL; the tests route to the view themselves.
 urlpatterns = [path("webhooks/tango/", tango_webhook)]
@@ -31,11 +31,6 @@ pytestmark = pytest.mark.urls(__name__)
 
 URL = "/webhooks/tango/"
 SECRET = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-
-
-@pytest.fixture
-def fake_tango(monkeypatch: pytest.MonkeyPatch) -> FakeTango:
-    return install_fake(monkeypatch)
 
 
 def signed(body: bytes, secret: str = SECRET) -> str:
@@ -68,10 +63,16 @@ def csrf_client(client):
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Ids passed to the processing task (its .delay is replaced; no broker involved)."""
-    calls: list[int] = []
-    monkeypatch.setattr(process_task, "delay", lambda event_id: calls.append(event_id))
+def enqueued(record_tasks) -> list:
+    """Ids passed to the processing task after commit (no broker involved)."""
+    calls: list = []
+    record_tasks(
+        lambda name, kw: calls.append(
+            kw["webhook_event_id"]
+            if name == "orders.tasks.webhooks.process_webhook_event"
+            else (name, kw)
+        )
+    )
     return calls
 
 
@@ -243,7 +244,7 @@ def test_array_spellings_of_category_and_event_type_are_accepted(
 
 def _store(payload: dict[str, Any]) -> WebhookEvent:
     body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=webhooks.parse_envelope(body), body=body)
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
     return event
 
 
@@ -362,22 +363,8 @@ def test_async_order_status_mirrors_the_bulk_order(
 # --- setup_webhooks --------------------------------------------------------------------------
 
 
-class WebhookFake(FakeTango):
-    hooks: list[Webhook]
-
-    def list_webhooks(self) -> tuple[Webhook, ...]:
-        self._record("list_webhooks")
-        return tuple(getattr(self, "hooks", []))
-
-    def create_webhook(self, *, url: str, hmac_secret_b64: str, event_types: list[str]) -> Webhook:
-        self._record("create_webhook", url=url, secret=hmac_secret_b64, event_types=event_types)
-        hook = Webhook(webhook_id="wh-1", url=url, expires_at=None)
-        self.hooks = [*getattr(self, "hooks", []), hook]
-        return hook
-
-
-def test_setup_webhooks_subscribes_once(monkeypatch, settings, db) -> None:
-    fake = install_fake(monkeypatch, WebhookFake())
+def test_setup_webhooks_subscribes_once(fake_tango: FakeTango, settings, db) -> None:
+    fake = fake_tango
     settings.TANGO_WEBHOOK_URL = "http://127.0.0.1:8000/webhooks/tango/"
 
     out = StringIO()
@@ -415,7 +402,7 @@ def test_simulator_webhooks_reach_the_endpoint_signed(
     import time
 
     from orders.services import sync
-    from orders.tango.client import reset_client
+    from tango.client import reset_client
     from tango_sim.testing import running_simulator
 
     with running_simulator(tmp_path) as sim:

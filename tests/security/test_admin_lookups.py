@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import LineItem, OrderEvent, WebhookEvent
-from tests.orders.factories import OrderFactory
+from tests.factories import OrderFactory
 
 LINE_ITEMS = reverse("admin:orders_lineitem_changelist")
 ORDERS = reverse("admin:orders_order_changelist")

@@ -25,7 +25,7 @@ from orders.models import (
     SavedView,
     WebhookEvent,
 )
-from tests.orders.factories import AccountFactory
+from tests.factories import AccountFactory
 
 # Written only by an action or the sync; the admin shows them.
 VIEW_ONLY = [

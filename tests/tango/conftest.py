@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from orders.tango import TangoClient
-from tests.tango.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME
+from tango import TangoClient
+from tango.testing.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME
 
 
 @pytest.fixture

@@ -12,14 +12,15 @@ import pytest
 import requests
 from responses import matchers
 
-from orders.tango import (
+from tango import (
     TangoClient,
     TangoThrottled,
     TangoUnavailable,
 )
-from orders.tango import client as client_module
-from tests.tango import payloads as p
-from tests.tango.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME, create_kwargs
+from tango import client as client_module
+from tango.testing import FakeTango
+from tango.testing import payloads as p
+from tango.testing.payloads import BASE, PLATFORM_KEY, PLATFORM_NAME, create_kwargs
 
 # --- requests on the wire -------------------------------------------------------------------
 
@@ -307,7 +308,7 @@ def test_one_log_line_per_call_without_secrets(tango, mocked, caplog):
     with pytest.raises(TangoUnavailable):
         tango.list_accounts()
 
-    lines = [r for r in caplog.records if r.name.startswith("orders.tango")]
+    lines = [r for r in caplog.records if r.name.startswith("tango")]
     assert len(lines) == 5
     first = lines[0].getMessage()
     assert "POST /orders -> 201" in first
@@ -363,3 +364,15 @@ def test_get_client_rebuilt_after_fork(fresh_singleton, monkeypatch):
     first = client_module.get_client()
     monkeypatch.setattr(client_module.os, "getpid", lambda: -1)
     assert client_module.get_client() is not first
+
+
+def test_an_installed_client_is_what_everyone_gets_until_reset(fresh_singleton):
+    built = client_module.get_client()
+    fake = FakeTango()
+
+    client_module.install_client(fake)
+    assert client_module.get_client() is fake  # in every module, through the one seam
+
+    client_module.reset_client()
+    assert client_module.get_client() is not fake
+    assert client_module.get_client() is not built  # rebuilt from settings

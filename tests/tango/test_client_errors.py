@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from orders.tango import (
+from tango import (
     TangoAlreadyExists,
     TangoAuthError,
     TangoClient,
@@ -21,8 +21,8 @@ from orders.tango import (
     TangoThrottled,
     TangoUnavailable,
 )
-from tests.tango import payloads as p
-from tests.tango.payloads import BASE, create_kwargs
+from tango.testing import payloads as p
+from tango.testing.payloads import BASE, create_kwargs
 
 # --- error mapping --------------------------------------------------------------------------
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from responses import matchers
 
-from orders.tango import (
+from tango import (
     Recipient,
     TangoRejected,
 )
-from tests.tango import payloads as p
-from tests.tango.payloads import BASE, create_kwargs
+from tango.testing import payloads as p
+from tango.testing.payloads import BASE, create_kwargs
 
 # --- parsing --------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.tango import (
+from tango import (
     Recipient,
     TangoAuthError,
     TangoClient,

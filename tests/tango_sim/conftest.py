@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -107,3 +112,55 @@ def async_body(ref: str, amounts: list[float]) -> dict[str, Any]:
             for i, amount in enumerate(amounts)
         ],
     }
+
+
+SECRET = base64.b64encode(b"sixteen-byte-key-for-tests").decode()
+
+
+class Receiver:
+    """A tiny local webhook endpoint that records (headers, raw body) of every POST."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = 0
+        outer = self
+
+        class Handle(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if outer.fail_first > 0:
+                    outer.fail_first -= 1
+                    self.send_response(503)
+                else:
+                    outer.received.append((dict(self.headers.items()), body))
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        bodies = [json.loads(body) for _, body in self.received]
+        return [b for b in bodies if event_type is None or b["eventType"] == event_type]
+
+    def wait_for(self, event_type: str, count: int = 1, timeout: float = 10) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.events(event_type)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no {event_type} webhook; got {self.events()}")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver()
+    yield rec
+    rec.server.shutdown()
+    rec.server.server_close()

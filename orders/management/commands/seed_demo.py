@@ -1,5 +1,4 @@
-import os
-
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.demo import seed_demo
@@ -13,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="seed orders even if some exist")
 
     def handle(self, *args, orders: int, force: bool, **options):
-        password = os.environ.get("DEMO_PASSWORD") or "rewards-demo"
+        password = settings.DEMO_PASSWORD
         try:
             report = seed_demo(password=password, orders=orders, force=force)
         except RuntimeError as exc:

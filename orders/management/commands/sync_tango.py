@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.services import sync
-from orders.tango.errors import TangoError
+from tango.errors import TangoError
 
 PASSES = ("accounts", "catalog", "open", "recent", "line_items", "stuck")
 

@@ -1,4 +1,4 @@
-"""factory-boy factories for the orders domain.
+"""factory-boy factories for the orders domain, and `at_tango` to mirror an order at FakeTango.
 
 Defaults mirror the simulator's seed data (tango_sim/seed.py): customer `acme-main`, account
 `acme-usd-01`, Reward Link `U100001` (variable 1-2000 USD), so an order built here can also be
@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 
 from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order
 from orders.statuses import DeliveryMethod, PlacementState, ValueType
+from tango.client import get_client
+from tango.testing import FakeTango, tango_line_json
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -39,7 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if not create or not extracted:
             return
-        from orders.roles import ensure_roles
+        from core.roles import ensure_roles
 
         self.groups.add(ensure_roles()[extracted])
 
@@ -156,7 +158,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     # Every order gets its single line item (sync orders have exactly one); pass
     # `line_item=None` to skip it, or `line_item__recipient_email=...` to shape it.
     line_item = factory.RelatedFactory(
-        "tests.orders.factories.LineItemFactory", factory_related_name="order"
+        "tests.factories.LineItemFactory", factory_related_name="order"
     )
 
 
@@ -185,3 +187,32 @@ class LineItemFactory(factory.django.DjangoModelFactory):
     recipient_first_name = "Jane"
     recipient_last_name = "Doe"
     recipient_email = factory.Sequence(lambda n: f"recipient{n}@example.com")
+
+
+def at_tango(order: Order, fake: FakeTango | None = None) -> Order:
+    """Let the fake Tango (by default the installed one: the `fake_tango` fixture) hold this
+    placed order and its line items as they are locally, so calls about them are answered."""
+    fake = fake or get_client()
+    assert isinstance(fake, FakeTango), "install the fake first (the fake_tango fixture)"
+    tango_order = fake.add(
+        order.reference_order_id,
+        with_line=False,
+        created=order.tango_created_at or order.created_at,
+        status=order.tango_status or "COMPLETE",
+        amount=str(order.amount),
+        external_ref=order.external_ref_id,
+        account=order.account.identifier,
+        customer=order.customer.identifier,
+    )
+    for line in order.line_items.all():
+        fake.lines[line.reference_line_item_id] = tango_line_json(
+            tango_order,
+            referenceLineItemID=line.reference_line_item_id,
+            lineNumber=line.line_number,
+            status=line.status,
+            rewardStatus=line.reward_status,
+            canCancel=line.can_cancel,
+            canFreeze=line.can_freeze,
+            deliveryMethod=line.delivery_method,
+        )
+    return order

@@ -4,7 +4,7 @@ Use ``get_client()`` (one client per process, built from settings) and catch
 ``TangoUnavailable`` (retry) / ``TangoRejected`` (final) / ``TangoAuthError`` (configuration).
 """
 
-from .client import TangoClient, get_client, reset_client
+from .client import TangoClient, get_client, install_client, reset_client
 from .errors import (
     TangoAlreadyExists,
     TangoAuthError,
@@ -81,5 +81,6 @@ __all__ = [
     "TangoUnavailable",
     "Webhook",
     "get_client",
+    "install_client",
     "reset_client",
 ]

@@ -20,7 +20,7 @@ from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from orders.roles import ROLE_PERMISSIONS
+from core.roles import ROLE_PERMISSIONS
 
 View = Callable[..., HttpResponse]
 NOT_STAFF_TEXT = "The console is for active staff accounts only."

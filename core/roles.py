@@ -1,6 +1,6 @@
 """The staff roles and what each may do. README's permission matrix is this table.
 
-Every console view checks its permission itself (orders/views/access.py); anonymous users go
+Every console view checks its permission itself (core/access.py); anonymous users go
 to the login page, a role without the permission gets the 403 page. Buttons a role cannot use
 are shown disabled with the reason ("Needs the Manager role.").
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orders.business_days import add_business_days, business_day_cutoff, stuck_cutoff
+from core.business_days import add_business_days, business_day_cutoff, stuck_cutoff
 
 # 2026-11-23 is a Monday.
 MON, TUE, WED, THU, FRI, SAT, SUN = (datetime(2026, 11, 23 + d, tzinfo=UTC) for d in range(7))

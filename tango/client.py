@@ -3,8 +3,8 @@
 One ``TangoClient`` per process (``get_client()``) on one ``requests.Session`` (see
 transport.py for auth, timeouts and the one-log-line-per-call rule).
 
-Every answer becomes a frozen dataclass from ``orders.tango.types``; every failure becomes a
-typed error from ``orders.tango.errors``. The client never retries by itself: a retried
+Every answer becomes a frozen dataclass from ``tango.types``; every failure becomes a
+typed error from ``tango.errors``. The client never retries by itself: a retried
 POST /orders is only safe with the same externalRefID, and that decision belongs to the caller.
 """
 
@@ -17,28 +17,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .platform import PlatformEndpoints
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
-    TangoTransport,
     encode_body,
     quote_segment,
 )
 from .types import (
     AsyncOrderAccepted,
     AsyncOrderDetail,
-    CatalogBrand,
     CreateOrderResult,
     LineItemPage,
     OrderPage,
     Recipient,
     ResendResult,
     Sender,
-    TangoAccount,
-    TangoCustomer,
     TangoLineItem,
     TangoOrder,
-    Webhook,
 )
 
 __all__ = [
@@ -46,17 +42,19 @@ __all__ = [
     "DEFAULT_READ_TIMEOUT",
     "TangoClient",
     "get_client",
+    "install_client",
     "reset_client",
 ]
 
 MAX_PAGE_SIZE = 100  # GET /orders rejects elementsPerBlock > 100 (422.042)
 
 
-class TangoClient(TangoTransport):
+class TangoClient(PlatformEndpoints):
     """Tango RaaS v2 over HTTP. Methods mirror the endpoints; see TANGO_API.md §3.
 
     ``TangoClient(base_url=..., platform_name=..., platform_key=..., connect_timeout=3.05,
-    read_timeout=20.0, session=None)``; the transport half lives in ``transport.py``.
+    read_timeout=20.0, session=None)``; the transport half lives in ``transport.py``, the
+    platform endpoints (accounts, customers, catalog, webhooks) in ``platform.py``.
     """
 
     def create_order(
@@ -296,72 +294,12 @@ class TangoClient(TangoTransport):
         )
         return AsyncOrderDetail.from_json(self._object(self._get(path)))
 
-    # --- accounts, customers, catalog (§14) --------------------------------------------------
 
-    def list_accounts(self) -> tuple[TangoAccount, ...]:
-        data = self._get("/accounts")
-        # Unpaginated by default (a JSON array); tolerate the paginated envelope too.
-        items = data.get("items", []) if isinstance(data, Mapping) else data
-        return tuple(
-            TangoAccount.from_json(item) for item in items or () if isinstance(item, Mapping)
-        )
-
-    def get_account(self, account_identifier: str) -> TangoAccount:
-        data = self._get(f"/accounts/{quote_segment(account_identifier)}")
-        return TangoAccount.from_json(self._object(data))
-
-    def list_customers(self) -> tuple[TangoCustomer, ...]:
-        data = self._get("/customers")
-        items = data.get("items", []) if isinstance(data, Mapping) else data
-        return tuple(
-            TangoCustomer.from_json(item) for item in items or () if isinstance(item, Mapping)
-        )
-
-    def get_catalog(self) -> tuple[CatalogBrand, ...]:
-        """GET /catalogs (Tango: at most ~twice a day, never per order)."""
-        data = self._object(self._get("/catalogs"))
-        return tuple(
-            CatalogBrand.from_json(brand)
-            for brand in data.get("brands") or ()
-            if isinstance(brand, Mapping)
-        )
-
-    # --- webhooks (§13.1) --------------------------------------------------------------------
-
-    def create_webhook(
-        self, *, url: str, hmac_secret_b64: str, event_types: Sequence[str]
-    ) -> Webhook:
-        body = {
-            "url": url,
-            "event_types": list(event_types),
-            "payload_verification_method": "HMAC",
-            "hmac_shared_secret_key": hmac_secret_b64,
-        }
-        _, data = self._post("/webhooks", body)
-        return Webhook.from_json(self._object(data), url=url)
-
-    def list_webhooks(self) -> tuple[Webhook, ...]:
-        """GET /webhooks, following ``nextCursor`` through every page."""
-        webhooks: list[Webhook] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            data = self._object(self._get("/webhooks", max_results=200, next_cursor=cursor))
-            webhooks.extend(
-                Webhook.from_json(item)
-                for item in data.get("items") or ()
-                if isinstance(item, Mapping)
-            )
-            cursor = data.get("nextCursor")
-            if not data.get("nextPageAvailable") or not cursor or cursor in seen:
-                return tuple(webhooks)
-            seen.add(cursor)
-
-
-# --- one client per process ------------------------------------------------------------------
+# --- one client per process: THE seam (tests install tango.testing.FakeTango through it) ------
 
 _client: TangoClient | None = None
 _client_pid: int | None = None
+_installed: Any = None
 _client_lock = threading.Lock()
 
 
@@ -369,14 +307,18 @@ def get_client() -> TangoClient:
     """The process-wide client, built on first use from Django settings.
 
     Rebuilt after a fork (Celery prefork children): a pooled connection inherited from the
-    parent would be shared by two processes.
+    parent would be shared by two processes. A client set by install_client() wins.
     """
     global _client, _client_pid
+    if _installed is not None:
+        return _installed
     client = _client
     if client is None or _client_pid != os.getpid():
         with _client_lock:
             client = _client
             if client is None or _client_pid != os.getpid():
+                # Imported here, not at the top: the client itself works without Django
+                # (bench scripts, contract tests); only this per-process default reads settings.
                 from django.conf import settings
 
                 client = TangoClient(
@@ -390,11 +332,20 @@ def get_client() -> TangoClient:
     return client
 
 
+def install_client(client: Any) -> None:
+    """Make get_client() answer `client` (any object with the client's methods, e.g.
+    tango.testing.FakeTango) in every thread of this process until reset_client()."""
+    global _installed
+    with _client_lock:
+        _installed = client
+
+
 def reset_client() -> None:
-    """Forget the process-wide client (tests, or after changing settings)."""
-    global _client, _client_pid
+    """Forget the process-wide client and any installed one (tests, or after changing settings)."""
+    global _client, _client_pid, _installed
     with _client_lock:
         if _client is not None and _client_pid == os.getpid():
             _client.close()
         _client = None
         _client_pid = None
+        _installed = None

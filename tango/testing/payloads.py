@@ -1,6 +1,10 @@
-"""Response bodies shaped like shared/TANGO_API.md (with a few unknown fields on purpose)."""
+"""Tango-shaped JSON for tests: canned response bodies (shared/TANGO_API.md, with a few unknown
+fields on purpose) and builders for the orders and line items FakeTango keeps."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 REDEMPTION_URL = "https://sandbox.example/r/SECRET-CODE-abc123"
 RECIPIENT_EMAIL = "jane.doe@example.com"
@@ -284,7 +288,7 @@ def create_kwargs(**overrides) -> dict:
     """Keyword arguments for TangoClient.create_order, overridable per test."""
     from decimal import Decimal
 
-    from orders.tango import Recipient, Sender
+    from tango import Recipient, Sender
 
     fields = {
         "customer_identifier": "acme-main",
@@ -300,3 +304,75 @@ def create_kwargs(**overrides) -> dict:
     }
     fields.update(overrides)
     return fields
+
+
+# --- builders FakeTango keeps its state in ------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    """Tango's timestamp format: UTC with milliseconds and a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def tango_order_json(
+    ref: str,
+    *,
+    created: datetime,
+    status: str = "COMPLETE",
+    line_status: str = "COMPLETE",
+    amount: str = "25.00",
+    external_ref: str | None = None,
+    account: str = "acme-usd-01",
+    customer: str = "acme-main",
+    source: str = "RA",
+) -> dict[str, Any]:
+    """An order as GET /orders lists it (OrderListItemView), one Reward Link line."""
+    return {
+        "referenceOrderID": ref,
+        "externalRefID": external_ref,
+        "customerIdentifier": customer,
+        "accountIdentifier": account,
+        "accountNumber": "A10000001",
+        "amountCharged": {
+            "value": float(amount),
+            "currencyCode": "USD",
+            "exchangeRate": 1.0,
+            "fee": 0.0,
+            "total": float(amount),
+        },
+        "denomination": {"value": float(amount), "currencyCode": "USD", "exchangeRate": 1.0},
+        "utid": "U100001",
+        "rewardName": "Reward Link",
+        "recipient": {"firstName": "Jane", "lastName": "Doe", "email": "jane@example.com"},
+        "deliveryMethod": "EMAIL",
+        "status": status,
+        "orderStatus": status,
+        "lineItemStatus": line_status,
+        "orderClientSource": source,
+        "createdAt": iso(created),
+    }
+
+
+def tango_line_json(order: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """Line 1 of `order` as GET /lineItems lists it (LineItemView); `overrides` win."""
+    data = {
+        "referenceLineItemID": f"{order['referenceOrderID']}-1",
+        "referenceOrderID": order["referenceOrderID"],
+        "lineNumber": 1,
+        "status": order["lineItemStatus"],
+        "orderStatus": order["orderStatus"],
+        "emailStatus": "SENT",
+        "deliveryMethod": "EMAIL",
+        "deliveryStatus": None,
+        "rewardStatus": "ACTIVE",
+        "canCancel": True,
+        "canFreeze": True,
+        "rewardName": "Reward Link",
+        "utid": "U100001",
+        "amountIssued": {"value": order["denomination"]["value"], "currencyCode": "USD"},
+        "amountCharged": order["amountCharged"],
+        "dateIssued": order["createdAt"],
+        "accountIdentifier": order["accountIdentifier"],
+    }
+    data.update(overrides)
+    return data

@@ -56,7 +56,7 @@ def business_day_cutoff(now: datetime, days: int = 1) -> datetime:
 
     For every moment t: ``t < business_day_cutoff(now) <=> add_business_days(t) < now``, so
     ``Order.objects.pending_since(business_day_cutoff(now))`` lists the orders that have been
-    PENDING for more than one business day (tests/orders/test_business_days.py checks the
+    PENDING for more than one business day (tests/core/test_business_days.py checks the
     equivalence over a grid of moments).
     """
     if days != 1:

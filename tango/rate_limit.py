@@ -139,7 +139,7 @@ def order_rate_key() -> str:
 def _limiter_for(redis_url: str, key: str) -> SlotLimiter:
     if not redis_url:
         return MemoryRateLimiter()
-    import redis
+    import redis  # only with REDIS_URL: the embedded mode runs without a Redis client
 
     return RedisRateLimiter(client=redis.Redis.from_url(redis_url), key=key)
 

@@ -1,4 +1,4 @@
-"""The POST /orders pacer (orders/services/rate_limit.py).
+"""The POST /orders pacer (tango/rate_limit.py).
 
 Slot arithmetic is asserted with an injected clock, never with wall-clock timings. The Redis
 tests use a real Redis (skipped when none is reachable) and only touch their own key.
@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from orders.services import rate_limit
-from orders.services.rate_limit import (
+from tango import rate_limit
+from tango.rate_limit import (
     MemoryRateLimiter,
     RedisRateLimiter,
     order_interval,

@@ -26,7 +26,7 @@ from requests.auth import HTTPBasicAuth
 from .errors import TangoAuthError, TangoUnavailable, error_for_response
 from .types import Recipient, Sender
 
-logger = logging.getLogger("orders.tango.client")
+logger = logging.getLogger("tango.client")
 
 DEFAULT_CONNECT_TIMEOUT = 3.05  # just over a TCP retransmission window (requests' advice)
 DEFAULT_READ_TIMEOUT = 20.0

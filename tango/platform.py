@@ -1,0 +1,77 @@
+"""Tango's platform endpoints: accounts, customers, the catalog, webhook subscriptions.
+
+The half of TangoClient that reads reference data and manages subscriptions (TANGO_API.md §13.1,
+§14); orders, line items and async orders are in client.py. Same rules: frozen dataclasses out,
+typed errors, no retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .transport import TangoTransport, quote_segment
+from .types import CatalogBrand, TangoAccount, TangoCustomer, Webhook
+
+_T = TypeVar("_T")
+
+
+class PlatformEndpoints(TangoTransport):
+    # --- accounts, customers, catalog (§14) --------------------------------------------------
+
+    def list_accounts(self) -> tuple[TangoAccount, ...]:
+        # Unpaginated by default (a JSON array); tolerate the paginated envelope too.
+        return _parse_items(self._get("/accounts"), TangoAccount.from_json)
+
+    def get_account(self, account_identifier: str) -> TangoAccount:
+        data = self._get(f"/accounts/{quote_segment(account_identifier)}")
+        return TangoAccount.from_json(self._object(data))
+
+    def list_customers(self) -> tuple[TangoCustomer, ...]:
+        return _parse_items(self._get("/customers"), TangoCustomer.from_json)
+
+    def get_catalog(self) -> tuple[CatalogBrand, ...]:
+        """GET /catalogs (Tango: at most ~twice a day, never per order)."""
+        data = self._object(self._get("/catalogs"))
+        return tuple(
+            CatalogBrand.from_json(brand)
+            for brand in data.get("brands") or ()
+            if isinstance(brand, Mapping)
+        )
+
+    # --- webhooks (§13.1) --------------------------------------------------------------------
+
+    def create_webhook(
+        self, *, url: str, hmac_secret_b64: str, event_types: Sequence[str]
+    ) -> Webhook:
+        body = {
+            "url": url,
+            "event_types": list(event_types),
+            "payload_verification_method": "HMAC",
+            "hmac_shared_secret_key": hmac_secret_b64,
+        }
+        _, data = self._post("/webhooks", body)
+        return Webhook.from_json(self._object(data), url=url)
+
+    def list_webhooks(self) -> tuple[Webhook, ...]:
+        """GET /webhooks, following ``nextCursor`` through every page."""
+        webhooks: list[Webhook] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            data = self._object(self._get("/webhooks", max_results=200, next_cursor=cursor))
+            webhooks.extend(
+                Webhook.from_json(item)
+                for item in data.get("items") or ()
+                if isinstance(item, Mapping)
+            )
+            cursor = data.get("nextCursor")
+            if not data.get("nextPageAvailable") or not cursor or cursor in seen:
+                return tuple(webhooks)
+            seen.add(cursor)
+
+
+def _parse_items(data: Any, parse: Callable[[Mapping[str, Any]], _T]) -> tuple[_T, ...]:
+    """A JSON array, or the paginated envelope's ``items``, parsed item by item."""
+    items = data.get("items", []) if isinstance(data, Mapping) else data
+    return tuple(parse(item) for item in items or () if isinstance(item, Mapping))
