@@ -9,4 +9,5 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 app && mkdir -p var && chown -R app var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "rewards_admin.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
+# rewards_admin/gunicorn.conf.py: access log on stdout without query strings (no contact data).
+CMD ["gunicorn", "rewards_admin.wsgi", "--config", "rewards_admin/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]

@@ -1,20 +1,29 @@
 """Django admin for the orders domain: a read-mostly back office for Admins.
 
-The console (orders/views/) is where staff work; the admin is for looking things up and fixing
-reference data. Orders and line items are read-only here on purpose: every change to them must
-go through a service so it reaches the timeline, the audit log and Tango's rules.
+The console (orders/views/) is where staff work; the admin is for looking things up. Every
+model an action or the sync writes (orders, line items, timeline, webhooks, saved views, bulk
+jobs, customers, the catalog) is view-only here, for superusers too: every change must go
+through a service so it reaches the timeline, the audit log and Tango's rules. The one field
+edited here is an account's async_orders_enabled switch, which is ours and no action owns.
 
 The admin must not be a way around the console's masking: recipient data is masked for users
-without orders.view_recipient (and searching by it is not offered to them), timeline details
-are shown masked, and raw webhook bodies are for superusers only.
+without orders.view_recipient, timeline details are shown masked, and raw webhook bodies are for
+superusers only. A field a user may not see is also one they may not filter, search, sort or
+look up by (GuardedAdmin): `?recipient_email__istartswith=ri` showing or hiding a row recovers
+an address a character at a time. Only the Admin role and superusers enter the admin at all
+(rewards_admin.admin_site).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 
 from core.actor import Actor
@@ -47,15 +56,95 @@ RECIPIENT_FIELDS = (
     "address_postal_code",
     "address_country",
 )
-RECIPIENT_SEARCH_FIELDS = ("line_items__recipient_email", "line_items__recipient_mobile")
 
 
 def may_see_recipient(request: HttpRequest) -> bool:
     return request.user.has_perm(VIEW_RECIPIENT)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, searchable, never edited here (writes go through orders.actions)."""
+def _may_see_recipient(user: Any) -> bool:
+    return user.has_perm(VIEW_RECIPIENT)
+
+
+def _superuser(user: Any) -> bool:
+    return user.is_superuser
+
+
+def _nobody(user: Any) -> bool:
+    return False
+
+
+# Fields shown masked (or not at all) to some users, and who may see them. A lookup, search,
+# filter or sort that reads one of them is an oracle for its value, so it is refused to the
+# users who may not see it, whichever admin it starts from (relations are followed).
+SENSITIVE_FIELDS: dict[type[Model], dict[str, Callable[[Any], bool]]] = {
+    LineItem: dict.fromkeys(RECIPIENT_FIELDS, _may_see_recipient),
+    # A resend's corrected email/mobile lives unmasked in `details`; shown masked to everyone.
+    OrderEvent: {"details": _nobody},
+    WebhookEvent: {"body": _superuser, "payload": _superuser},
+}
+
+
+def reads_hidden_field(model: type[Model], path: str, user: Any) -> bool:
+    """Whether a lookup path ('line_items__recipient_email__istartswith', a search field like
+    '^order__reference_order_id') reads a field `user` may not see (None: nobody's rights)."""
+    for part in path.lstrip("^=@").split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False  # a transform or lookup name: the path ends here
+        may_see = SENSITIVE_FIELDS.get(model, {}).get(field.name)
+        if may_see is not None and (user is None or not may_see(user)):
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+class GuardedAdmin(admin.ModelAdmin):
+    """No URL lookup, search, filter or sort on a field the user may not see."""
+
+    def _hides(self, request: HttpRequest | None, path: str) -> bool:
+        return reads_hidden_field(self.model, path, getattr(request, "user", None))
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Refused lookups raise DisallowedModelAdminLookup: a 400, logged as suspicious.
+        if self._hides(request, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # "Does any order go to jane@example.com?" is itself contact data.
+        fields = super().get_search_fields(request)
+        return [field for field in fields if not self._hides(request, field)]
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        def path(item: Any) -> str:
+            if isinstance(item, str):
+                return item
+            return item[0] if isinstance(item, (list, tuple)) else ""
+
+        items = super().get_list_filter(request)
+        return [item for item in items if not self._hides(request, path(item))]
+
+    def get_sortable_by(self, request: HttpRequest) -> list[Any]:
+        names = super().get_sortable_by(request)
+        return [n for n in names if not (isinstance(n, str) and self._hides(request, n))]
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        ordering = super().get_ordering(request) or []
+        return [
+            o
+            for o in ordering
+            if not (isinstance(o, str) and self._hides(request, o[1:] if o.startswith("-") else o))
+        ]
+
+
+class ReadOnlyAdmin(GuardedAdmin):
+    """Viewable, searchable, never added, edited or deleted here, not even by a superuser: an
+    action in orders.actions (or the sync from Tango) owns the write, with its rules, the
+    timeline and the audit log."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -132,14 +221,6 @@ class OrderAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     inlines = [LineItemInline, OrderEventInline]
-
-    def get_search_fields(self, request: HttpRequest) -> list[str]:
-        # "Does any order go to jane@example.com?" is itself contact data: a role that may not
-        # see it must not be able to confirm it by searching.
-        fields = list(super().get_search_fields(request))
-        if may_see_recipient(request):
-            return fields
-        return [field for field in fields if field not in RECIPIENT_SEARCH_FIELDS]
 
 
 @admin.register(LineItem)
@@ -231,13 +312,14 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
+    # Written by the sync from Tango (an edit here would be overwritten on the next pass).
     list_display = ["identifier", "display_name", "status", "synced_at"]
     search_fields = ["identifier", "display_name"]
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(GuardedAdmin):
     list_display = [
         "identifier",
         "display_name",
@@ -249,8 +331,19 @@ class AccountAdmin(admin.ModelAdmin):
     ]
     list_filter = ["currency", "status", "async_orders_enabled"]
     search_fields = ["identifier", "display_name"]
-    # Balances come from Tango (sync); only our own switch is editable.
-    readonly_fields = ["current_balance", "balance_synced_at", "status"]
+    # Everything but our own switch comes from Tango (sync): only the switch is editable,
+    # accounts are never added or deleted here.
+    editable_fields = ("async_orders_enabled",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        names = [field.name for field in Account._meta.fields if field.name != "id"]
+        return [name for name in names if name not in self.editable_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Brand)
@@ -267,7 +360,9 @@ class CatalogItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SavedView)
-class SavedViewAdmin(admin.ModelAdmin):
+class SavedViewAdmin(ReadOnlyAdmin):
+    # Created and deleted in the console (orders.actions.saved_views), which sets the owner
+    # to the acting user and writes the audit log.
     list_display = ["name", "query_string", "owner", "created_at"]
     search_fields = ["name"]
 

@@ -11,9 +11,11 @@ import logging
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,14 +74,17 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our site class: only the Admin role and superusers may enter.
+    "rewards_admin.apps.RewardsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_htmx",
+    "csp",
     "template_partials",
     "django_filters",
     "audit",
@@ -88,14 +93,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rewards_admin.session_expiry.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rewards_admin.urls"
@@ -111,6 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rewards_admin.context_processors.staff_nav",
             ],
         },
     }
@@ -146,6 +156,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -170,6 +185,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Security -------------------------------------------------------------------------------
+# Staff sessions: at most a working day after log-in, and ended after a while idle
+# (rewards_admin/session_expiry.py; 0 turns the idle limit off).
+SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_MAX_AGE", str(9 * 3600)))
+SESSION_IDLE_TIMEOUT = int(env("DJANGO_SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -180,6 +199,52 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0"))
+# Only when every subdomain is HTTPS too; preload also needs includeSubDomains and a year's
+# max-age, and leaving the browsers' preload list takes months.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+
+# Content-Security-Policy (django-csp). The console has no inline script, style or handler
+# (tests/security/test_deploy_settings.py checks the templates), htmx comes from our own origin
+# (django-htmx) and is told not to inject its indicator <style> (base.html's htmx-config), and
+# the Django admin is CSP-clean too, so nothing needs 'unsafe-inline' or 'unsafe-eval'.
+# img-src allows data: for base.html's empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+if env("DJANGO_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("DJANGO_CSP_REPORT_URI")]
+
+# --- Login throttling (django-axes; see rewards_admin/login_throttle.py) ---------------------
+# A username from one address is locked after LOGIN_FAILURE_LIMIT wrong passwords, an address
+# after LOGIN_IP_FAILURE_LIMIT over any usernames, for LOGIN_COOLOFF_MINUTES; the right
+# password is refused meanwhile. Unlock: delete the attempt in /admin/axes/ (superusers) or
+# `python manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_IP_FAILURE_LIMIT = int(env("LOGIN_IP_FAILURE_LIMIT", "25"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "rewards_admin.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "rewards_admin.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "rewards_admin.login_throttle.client_ip"
+AXES_RESET_ON_SUCCESS = True  # the handler forgives only that username from that address
+# Tries while locked do not extend the lock, so "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # no start-up banner in every process; failures still log a warning
+# Proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR). Behind a
+# TLS proxy REMOTE_ADDR is the proxy, and every user would share one address's limit.
+TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -296,7 +361,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_403": {"()": "rewards_admin.log_filters.OneLinePermissionDenied"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 403 is one line with its reason, not a traceback (on the logger, before any handler).
+        "django.request": {"filters": ["one_line_403"]},
+        # Failed logins and lockouts are warnings; every successful login is not news.
+        "axes": {"level": "WARNING"},
+    },
 }
