@@ -15,8 +15,8 @@ from core.errors import ValidationFailed
 from orders.actions import bulk_placement, entry
 from orders.actions.placement import Outcome
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.services import sync
 from orders.statuses import OrderSource, PlacementState
+from orders.sync import passes, reference
 from orders.tasks.placement import place_bulk_order_task
 from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from tango.testing import FakeTango
@@ -258,7 +258,7 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
     bulk_placement.place_bulk_order(order_id=order.pk)
     fake_tango.async_detail = _detail(order, ["COMPLETE", "COMPLETE"], None)  # derived status
 
-    sync.sync_open_orders()
+    passes.sync_open_orders()
 
     order.refresh_from_db()
     assert order.tango_status == "COMPLETE"
@@ -280,7 +280,7 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
         settings.TANGO_BASE_URL = sim.base_url
         reset_client()
         try:
-            sync.sync_accounts()
+            reference.sync_accounts()
             account = Account.objects.get(identifier="acme-usd-01")
             account.async_orders_enabled = True
             account.save(update_fields=["async_orders_enabled"])
@@ -294,7 +294,7 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
             assert order.reference_order_id and order.tango_status == "PENDING"
 
             sim.advance(2 * 3600)
-            sync.sync_open_orders()
+            passes.sync_open_orders()
 
             order.refresh_from_db()
             assert order.tango_status == "PARTIAL"
@@ -310,12 +310,12 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
                 order.line_items.values_list("reference_line_item_id", flat=True)
             )
             # The same order seen through GET /orders and GET /lineItems stays consistent.
-            sync.sync_recent_orders()
-            sync.sync_recent_line_items()
+            passes.sync_recent_orders()
+            passes.sync_recent_line_items()
             order.refresh_from_db()
             assert order.tango_status == "PARTIAL" and order.line_items.count() == 3
             # "Refresh from Tango" on a bulk order: the async summary plus GET /lineItems.
-            refreshed = sync.refresh_order(order_id=order.pk)
+            refreshed = passes.refresh_order(order_id=order.pk)
             assert refreshed.tango_status == "PARTIAL"
             assert set(refreshed.line_items.values_list("email_status", flat=True)) <= {
                 "SENT",
