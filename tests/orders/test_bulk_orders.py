@@ -172,6 +172,23 @@ def test_place_bulk_order_posts_once_and_mirrors_the_outcome(
     assert order.line_items.get(line_number=3).errors[0]["code"] == "422.025"
 
 
+def test_a_bulk_order_of_more_than_one_page_of_lines_is_mirrored_completely(
+    fake_tango: FakeTango, account: Account, enqueued: list[int]
+) -> None:
+    order = _queued_bulk_order(account, *["1.00"] * 250)
+    fake_tango.async_detail = _detail(order, ["COMPLETE"] * 249 + ["FAILED"], "PARTIAL")
+
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+
+    # Tango's summary pages its lines (100 a page): every page was read, every line written.
+    assert fake_tango.count("get_async_order") == 3
+    order.refresh_from_db()
+    assert order.tango_status == "PARTIAL"
+    assert order.line_items.filter(status="COMPLETE").count() == 249
+    assert order.line_items.get(line_number=250).status == "FAILED"
+    assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
+
+
 def test_unavailable_tango_requeues_and_the_retry_reuses_the_external_ref(
     fake_tango: FakeTango, account: Account, enqueued: list[int]
 ) -> None:
@@ -269,6 +286,38 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
         "COMPLETE",
         "PENDING",
     ]
+
+
+@pytest.mark.integration
+def test_a_250_line_bulk_order_is_mirrored_completely_from_the_simulator(
+    db, tmp_path, settings, enqueued
+) -> None:
+    from tango.client import reset_client
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
+        settings.TANGO_BASE_URL = sim.base_url
+        reset_client()
+        try:
+            reference.sync_accounts()
+            account = Account.objects.get(identifier="acme-usd-01")
+            account.async_orders_enabled = True
+            account.save(update_fields=["async_orders_enabled"])
+            # .17 fails: the last line, on the summary's third page (100 lines a page).
+            order = entry.create_bulk_order(
+                account=account, lines=lines(*["1.00"] * 249, "1.17"), actor=Actor.system()
+            )
+
+            assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+
+            order.refresh_from_db()
+            assert order.tango_status == "PARTIAL"
+            assert order.line_items.count() == 250
+            assert order.line_items.filter(status="COMPLETE").count() == 249
+            assert order.line_items.get(line_number=250).status == "FAILED"
+            assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
+        finally:
+            reset_client()
 
 
 @pytest.mark.integration
