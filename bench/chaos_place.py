@@ -20,7 +20,7 @@ What it does (everything real, nothing mocked):
 It prints: orders created at Tango, duplicates (externalRefIDs with more than one Tango
 order), lost orders (local orders with no Tango order), placement throughput against the
 configured rate, 429s (injected vs organic, i.e. caused by our own pacing) and how long the
-sync took to converge. `tests/orders/test_chaos.py` calls `run()` with a small, fast setup.
+sync took to converge. `tests/bench/test_chaos.py` calls `run()` with a small, fast setup.
 
 Environment: CHAOS_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) is used
 to create and drop the database `chaos_<pid>_<n>`; CHAOS_REDIS_URL (default
