@@ -44,12 +44,46 @@ class OrderQuerySet(models.QuerySet):
         """PENDING at Tango since before `cutoff` (see core.business_days for the cutoff)."""
         return self.filter(tango_status=OrderStatus.PENDING, tango_created_at__lt=cutoff)
 
+    def ordered_between(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> OrderQuerySet:
+        """Dated (`ordered_at`: Tango's createdAt, else our row's) in [start, end)."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(ordered_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(ordered_at__lt=end)
+        return queryset
+
+    def with_campaign(self, campaign: str) -> OrderQuerySet:
+        return self.filter(campaign=campaign)
+
+    def with_purchase_order_number(self, number: str) -> OrderQuerySet:
+        return self.filter(purchase_order_number=number)
+
+    def created_by_username(self, username: str | None) -> OrderQuerySet:
+        """Created by this staff user; None: created elsewhere (synced from Tango)."""
+        if username is None:
+            return self.filter(created_by__isnull=True)
+        return self.filter(created_by__username=username)
+
+    def charged_in(self, currency: str) -> OrderQuerySet:
+        """Charged in this currency: the account's (Tango debits the account currency)."""
+        return self.filter(account__currency=currency)
+
+    def in_reward_currency(self, currency: str) -> OrderQuerySet:
+        return self.filter(currency=currency)
+
     def for_list(self) -> OrderQuerySet:
         """What the orders list renders, in a fixed number of queries."""
         return self.select_related("account", "customer")
 
 
 class LineItemQuerySet(models.QuerySet):
+    def of_orders(self, orders: models.QuerySet) -> LineItemQuerySet:
+        """The line items of these orders (a subquery: the orders' filter runs once)."""
+        return self.filter(order__in=orders.order_by().values("pk"))
+
     def resendable(self) -> LineItemQuerySet:
         return self.filter(status=LineItemStatus.COMPLETE).exclude(
             delivery_method__in=PHYSICAL_DELIVERY_METHODS

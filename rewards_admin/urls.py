@@ -15,5 +15,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("finance/", include("finance.urls")),
     path("", include("orders.urls")),
 ]
