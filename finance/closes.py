@@ -88,7 +88,7 @@ def open_at(orders: QuerySet, moment: datetime) -> list[OpenItem]:
     after = OrderEvent.objects.filter(order=OuterRef("pk"), occurred_at__gt=moment)
     frozen_now = LineItem.objects.filter(order=OuterRef("pk"), reward_status=RewardStatus.FROZEN)
     candidates = (
-        orders.filter(created_at__lt=moment)
+        orders.filter(ordered_at__lt=moment)
         .filter(
             Q(tango_status__in=list(OPEN_TANGO))
             | Q(state__in=list(OPEN_STATES))
