@@ -43,6 +43,7 @@ def _chart(kind: type, title: str, **options) -> pygal.Graph:
         legend_at_bottom=True,
         legend_at_bottom_columns=4,
         print_values=False,
+        truncate_legend=40,
         **options,
     )
 

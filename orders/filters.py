@@ -107,6 +107,7 @@ class OrderFilter(django_filters.FilterSet):
         queryset=Brand.objects.all(),
         to_field_name="brand_key",
         method="filter_brand",
+        label="Brand",
         empty_label="Any brand",
     )
     utid = django_filters.CharFilter(method="filter_utid", label="UTID")
