@@ -22,7 +22,6 @@ from finance.models import ExportJob
 
 logger = logging.getLogger(__name__)
 FORMATS = ("csv", "xlsx")
-PROGRESS_EVERY = 5000
 
 
 def may_see_recipients(user: Any) -> bool:

@@ -8,6 +8,7 @@ at Tango, a date range by default).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Trunc
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -27,6 +30,7 @@ from finance.exports.columns import (
     REPORT_MONEY,
     TAX_COLUMNS,
     Column,
+    neutralised,
 )
 from finance.filters import ReportFilter
 from finance.money import with_money
@@ -40,7 +44,7 @@ KINDS = {
     "tax": "Recipient tax totals",
 }
 SCOPES = {"list": "the orders list", "report": "a finance report (orders placed at Tango)"}
-CHUNK = 2000
+CHUNK = 5000  # rows per fetch from the server-side cursor
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ExportSource:
     # Totals rows as shown on screen (the report); otherwise summed while writing.
     fixed_totals: list[list[Any]] | None = None
     total_label: str = "Total"
+    # The queryset's text columns come out of SQL already neutralised (columns.neutralised).
+    neutralised_in_sql: bool = False
 
     def count(self) -> int:
         return self.queryset.count() if self.queryset is not None else len(self.fixed_rows)
@@ -61,8 +67,10 @@ class ExportSource:
     def rows(self) -> Iterator[list[Any]] | Iterator[tuple[Any, ...]]:
         if self.queryset is None:
             yield from self.fixed_rows
-            return
-        yield from self.queryset.iterator(chunk_size=CHUNK)
+        elif connection.vendor == "postgresql":
+            yield from _server_side_rows(self.queryset)
+        else:
+            yield from self.queryset.iterator(chunk_size=CHUNK)
 
     @property
     def currency_indexes(self) -> tuple[int, ...]:
@@ -71,6 +79,31 @@ class ExportSource:
             for n, column in enumerate(self.columns)
             if column.source in {"order__account__currency", "order__currency"}
         )
+
+
+def _server_side_rows(queryset: QuerySet) -> Iterator[tuple[Any, ...]]:
+    """The queryset's rows from a psycopg server-side cursor, fetched in chunks, skipping
+    Django's per-row converter loop (values_list needs none on PostgreSQL) and its Python
+    timestamptz loader (psycopg's C loader gives the same UTC datetimes).
+
+    Inside a transaction and without WITH HOLD (which makes PostgreSQL materialise the whole
+    result before the first row), planned for the whole result like COPY would be
+    (cursor_tuple_fraction = 1; the default 0.1 favours a fast first page)."""
+    from psycopg import adapters
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    sql, params = queryset.query.sql_with_params()
+    loader = adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
+    with transaction.atomic():
+        with connection.cursor() as setup:
+            setup.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        name = f"finance_export_{uuid.uuid4().hex}"
+        with connection.connection.cursor(name=name) as cursor:
+            cursor.adapters.register_loader("timestamptz", loader)
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK):
+                yield from rows
 
 
 def filterset_for(scope: str, query_string: str, user: Any) -> OrderFilter:
@@ -102,7 +135,7 @@ def header_block(
     ]
 
 
-def order_rows(filterset: OrderFilter) -> QuerySet:
+def order_rows(filterset: OrderFilter, zone: ZoneInfo) -> QuerySet:
     """One row per order: its line items' money summed (finance.money), grouped by order."""
     paths = [column.source for column in ORDER_COLUMNS]
     group = [path for path in paths if path.startswith("order__")]
@@ -119,15 +152,28 @@ def order_rows(filterset: OrderFilter) -> QuerySet:
             net=Sum("line_net"),
         )
         .order_by("order__ordered_at", "order_id")
-        .values_list(*paths)
+        .values_list(*_selected(ORDER_COLUMNS, zone))
     )
 
 
-def line_rows(filterset: OrderFilter, columns: list[Column]) -> QuerySet:
+def line_rows(filterset: OrderFilter, columns: list[Column], zone: ZoneInfo) -> QuerySet:
     lines = with_money(LineItem.objects.of_orders(filterset.qs))
     return lines.order_by("order__ordered_at", "order_id", "line_number").values_list(
-        *[column.source for column in columns]
+        *_selected(columns, zone)
     )
+
+
+def _selected(columns: list[Column], zone: ZoneInfo) -> list[Any]:
+    """What the query selects per column: text neutralised and dates in the export's time
+    zone (to the second) by the database, as the report's periods are truncated there."""
+    return [
+        neutralised(c.source)
+        if c.kind == "text"
+        else Trunc(c.source, "second", tzinfo=zone)
+        if c.kind == "datetime"
+        else c.source
+        for c in columns
+    ]
 
 
 def build_source(
@@ -148,9 +194,12 @@ def build_source(
         kind=kind, scope=scope, filterset=filterset, zone=zone, user=user, rows=recipients
     )
     if kind == "orders":
-        return ExportSource(kind, ORDER_COLUMNS, header, zone, order_rows(filterset))
-    columns = [column for column in LINE_COLUMNS if include_recipients or not column.recipient]
-    return ExportSource(kind, columns, header, zone, line_rows(filterset, columns))
+        source = ExportSource(kind, ORDER_COLUMNS, header, zone, order_rows(filterset, zone))
+    else:
+        columns = [c for c in LINE_COLUMNS if include_recipients or not c.recipient]
+        source = ExportSource(kind, columns, header, zone, line_rows(filterset, columns, zone))
+    source.neutralised_in_sql = True
+    return source
 
 
 def money_sum(values: list[Any]) -> Decimal:

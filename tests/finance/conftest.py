@@ -22,6 +22,13 @@ from tests.factories import (
 D = Decimal
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """These tests log users in with force_login: no need for a million PBKDF2 rounds per
+    user made (Django's testing advice)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _order(account, *, day, status, amount, fee="0.00", value=None, rate=None, **extra):
     currency = extra.pop("currency", account.currency)
     value = D(value) if value is not None else D(amount)

@@ -68,6 +68,7 @@ def finance_client(client, make_user):
     return client
 
 
+@pytest.mark.smoke  # SQLite too: the embedded default runs the same SQL
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 @pytest.mark.parametrize("kind", ["orders", "lines"])
 def test_rows_equal_the_filtered_count_and_totals_equal_the_report(
@@ -104,6 +105,7 @@ def _query(params):
     return query
 
 
+@pytest.mark.smoke  # SQLite too: the embedded default runs the same SQL
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_a_formula_like_cell_is_neutralised(finance_client, ledger, march, file_format):
     response = post_export(finance_client, "orders", file_format, march)

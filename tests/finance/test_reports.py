@@ -80,6 +80,7 @@ def report_totals(report) -> dict[tuple, tuple]:
     }
 
 
+@pytest.mark.smoke  # SQLite too: the embedded default runs the same SQL
 @pytest.mark.parametrize("name", COMBINATIONS)
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
 def test_report_totals_equal_raw_sql_sums(ledger, run_report, march, name, zone):
@@ -132,6 +133,7 @@ def test_rows_add_up_to_the_totals_row_in_every_currency(ledger, run_report, mar
             assert sum(c.total for c in row.cells) == row.numbers["total"]
 
 
+@pytest.mark.smoke  # SQLite too: the embedded default runs the same SQL
 def test_the_time_zone_moves_an_order_across_midnight(ledger, run_report, march):
     utc = run_report({**march, "rows": "currency"})
     new_york = run_report({**march, "tz": "America/New_York", "rows": "currency"})
