@@ -501,8 +501,9 @@ def drive(cfg: dict[str, Any]) -> None:
     import django
 
     django.setup()
+    from core.actor import Actor, ActorPath
+    from orders.actions.entry import create_order
     from orders.models import Order
-    from orders.services.placement import create_order
 
     rng = random.Random(cfg["seed"])
     account = _local_reference_data(cfg["account"])
@@ -517,7 +518,7 @@ def drive(cfg: dict[str, Any]) -> None:
             recipient_first_name="Chaos",
             recipient_last_name="Monkey",
             recipient_email="chaos@example.com",
-            acting_user=None,
+            actor=Actor.system(ActorPath.COMMAND),
         )
     emit({"phase": "created", "orders": cfg["orders"], "seconds": time.monotonic() - started})
     settle = _wait_until_settled(cfg, started)
@@ -579,8 +580,8 @@ def _wait_until_settled(cfg: dict[str, Any], started: float) -> dict[str, Any]:
 
     from django.db.models import Count
 
+    from orders.actions.sweeper import sweep_stuck_placements
     from orders.models import Order
-    from orders.services.placement import sweep_stuck_placements
 
     final_states = {"placed", "held", "placement_failed"}
     last_sweep = 0.0

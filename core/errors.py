@@ -27,11 +27,17 @@ class Problems:
     def add(self, field: str | None, message: str) -> None:
         self._by_field.setdefault(field or NON_FIELD, []).append(message)
 
-    def extend(self, other: Problems, prefix: str = "") -> None:
-        """Take over another set's problems, their fields prefixed (e.g. "line 3: utid")."""
+    def extend(self, other: Problems, prefix: str = "", message_prefix: str = "") -> None:
+        """Take over another set's problems, their fields prefixed (e.g. "lines[3].utid") and,
+        with `message_prefix`, their messages too (e.g. "Line 3: "), so each still reads on
+        its own in a flat list."""
         for field, messages in other.items():
             for message in messages:
-                self.add(f"{prefix}{field}", message)
+                self.add(f"{prefix}{field}", f"{message_prefix}{message}")
+
+    def pop(self, field: str) -> list[str]:
+        """Take one field's problems out (e.g. to say them once for many rows)."""
+        return self._by_field.pop(field, [])
 
     def items(self) -> Iterator[tuple[str, list[str]]]:
         return ((field, list(messages)) for field, messages in self._by_field.items())
@@ -51,6 +57,10 @@ class Problems:
     def as_dict(self) -> dict[str, list[str]]:
         return {field: list(messages) for field, messages in self._by_field.items()}
 
+    def messages(self) -> list[str]:
+        """Every message once, in the order found (several fields may share one sentence)."""
+        return list(dict.fromkeys(m for messages in self._by_field.values() for m in messages))
+
     def first_message(self) -> str:
         """The first problem found (what a one-sentence refusal says)."""
         for messages in self._by_field.values():
@@ -63,8 +73,12 @@ class Problems:
 
 
 class ValidationFailed(ValueError):
-    """What was entered cannot be used; `problems` says everything that is wrong, by field."""
+    """What was entered cannot be used; `problems` says everything that is wrong, by field.
+
+    Its message lists every problem, so a caller that shows one sentence (a refusal on the
+    page, a log line) still says all of it.
+    """
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
-        super().__init__(problems.first_message())
+        super().__init__(" ".join(problems.messages()))

@@ -2,7 +2,7 @@
 
 A recipient is shown as "Riley C." with a masked email/mobile and only the country of the
 address, until someone holding orders.view_recipient unmasks the page (audited, see
-orders.services.staff_actions.unmask_recipient). The Tango client masks emails and numbers the
+orders.actions.notes.unmask_recipient). The Tango client masks emails and numbers the
 same way in its reprs and logs (tango/types/values.py); neither package may import the other,
 so tests/orders/test_privacy.py checks that the two agree.
 """
@@ -88,7 +88,7 @@ def recipient_display(line_item: Any, *, unmasked: bool = False) -> RecipientDis
 
 def mask_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
     """A timeline event's details with contact data masked (resends keep the corrected email
-    or mobile there for the task, see orders.services.staff_actions.request_resend)."""
+    or mobile there for the task, see orders.actions.resend.request_resend)."""
     masked: dict[str, Any] = {}
     for key, value in (details or {}).items():
         if isinstance(value, Mapping):

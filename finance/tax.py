@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Max, QuerySet, Sum, Value, When
 from django.db.models.functions import Lower, Trim
 
+from core.dates import day_start
 from finance.money import MONEY_FIELD, ZERO, with_money
-from orders.filters import day_start
 from orders.models import LineItem
 from orders.statuses import LineItemStatus, PlacementState
 

@@ -26,8 +26,9 @@ from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 
-from core.access import client_ip
+from core.actor import Actor
 from core.masking import mask_details, recipient_display
+from orders.actions.notes import unmask_recipient
 from orders.models import (
     Account,
     Brand,
@@ -40,7 +41,6 @@ from orders.models import (
     SavedView,
     WebhookEvent,
 )
-from orders.services.staff_actions import unmask_recipient
 
 VIEW_RECIPIENT = "orders.view_recipient"
 RECIPIENT_FIELDS = (
@@ -143,7 +143,7 @@ class GuardedAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(GuardedAdmin):
     """Viewable, searchable, never added, edited or deleted here, not even by a superuser: an
-    action in orders.services (or the sync from Tango) owns the write, with its rules, the
+    action in orders.actions (or the sync from Tango) owns the write, with its rules, the
     timeline and the audit log."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -258,11 +258,7 @@ class LineItemAdmin(ReadOnlyAdmin):
         # Unmasked contact data is audited here as in the console's "Show contact data".
         line_item = self.get_object(request, object_id)
         if line_item is not None and request.method == "GET" and may_see_recipient(request):
-            unmask_recipient(
-                order_id=line_item.order_id,
-                acting_user=request.user,
-                ip_address=client_ip(request),
-            )
+            unmask_recipient(order_id=line_item.order_id, actor=Actor.from_request(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="recipient")
@@ -365,7 +361,7 @@ class CatalogItemAdmin(ReadOnlyAdmin):
 
 @admin.register(SavedView)
 class SavedViewAdmin(ReadOnlyAdmin):
-    # Created and deleted in the console (orders.services.saved_views), which sets the owner
+    # Created and deleted in the console (orders.actions.saved_views), which sets the owner
     # to the acting user and writes the audit log.
     list_display = ["name", "query_string", "owner", "created_at"]
     search_fields = ["name"]

@@ -28,10 +28,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from core.actor import Actor, ActorPath
 from core.roles import ensure_roles
+from orders.actions.entry import create_order
+from orders.actions.holds import hold_order
 from orders.models import Account, Order
 from orders.services import sync
-from orders.services.placement import create_order, hold_order
 from orders.statuses import HoldReason
 from tango.client import get_client
 from tango.errors import TangoError
@@ -295,6 +297,8 @@ def _create_local_orders() -> int:
     """Orders the worker places after start: two exceed acme-usd-02's balance (Tango answers
     402, so they end up held for insufficient funds), one is held by a manager."""
     manager = get_user_model().objects.get(username="manager")
+    # The demo's manager enters these orders, by the command line (no request, no IP).
+    actor = Actor.for_user(manager, path=ActorPath.COMMAND)
     small = Account.objects.get(identifier="acme-usd-02")
     big = Account.objects.get(identifier="acme-usd-01")
     made = 0
@@ -309,13 +313,13 @@ def _create_local_orders() -> int:
                 recipient_last_name="Chen",
                 recipient_email=f"riley.chen{n}@example.com",
                 campaign="Year-end bonus",
-                acting_user=manager,
+                actor=actor,
                 submit=n < 2,
             )
         if n == 2:
             hold_order(
                 order_id=order.pk,
-                acting_user=manager,
+                actor=actor,
                 reason=HoldReason.STAFF,
                 note="Waiting for the budget owner's sign-off",
             )

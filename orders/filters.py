@@ -1,4 +1,4 @@
-"""Filter forms for the orders list and the audit log (django-filter).
+"""The orders list's filter form (django-filter); the audit log's is audit/filters.py.
 
 Every filter maps to a URL parameter, so a filtered list is a shareable link and the browser's
 back button restores it. Filters on line items are EXISTS subqueries (no JOIN, no DISTINCT),
@@ -9,7 +9,7 @@ stays one indexed query.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from audit.models import AuditEntry
+from core.dates import day_end, day_start
 from orders.models import Account, Brand, Customer, LineItem, Order
 from orders.statuses import (
     DeliveryMethod,
@@ -37,15 +37,6 @@ FACETS = ("status", "li_status")
 NONE_VALUE = "(none)"
 TIME_ZONES = sorted(available_timezones())
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def day_start(day: date, zone: tzinfo) -> datetime:
-    """Midnight starting `day` in `zone` (the ordered_from / ordered_to filters and reports)."""
-    return datetime.combine(day, time.min).replace(tzinfo=zone)
 
 
 def _line_items(**lookups: Any) -> Exists:
@@ -186,10 +177,10 @@ class OrderFilter(django_filters.FilterSet):
 
     def filter_created_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         # A range on the indexed column, not created_at__date (which defeats the index).
-        return queryset.filter(created_at__gte=_day_start(value))
+        return queryset.filter(created_at__gte=day_start(value))
 
     def filter_created_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_end(value))
 
     def filter_created_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         spans = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
@@ -207,7 +198,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.ordered_between(start=day_start(value, self.zone()))
 
     def filter_ordered_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.ordered_between(end=day_start(value + timedelta(days=1), self.zone()))
+        return queryset.ordered_between(end=day_end(value, self.zone()))
 
     def filter_campaign(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_campaign("" if value == NONE_VALUE else value) if value else queryset
@@ -318,28 +309,3 @@ def _within_budget(counts: QuerySet, budget_ms: int | None) -> dict[str, int] | 
             return result
     except OperationalError:  # the budget ran out (query_canceled)
         return None
-
-
-class AuditFilter(django_filters.FilterSet):
-    actor = django_filters.CharFilter(
-        field_name="actor__username", lookup_expr="iexact", label="User"
-    )
-    action = django_filters.CharFilter(lookup_expr="istartswith", label="Action")
-    object_id = django_filters.CharFilter(label="Object id")
-    object_repr = django_filters.CharFilter(lookup_expr="icontains", label="Object")
-    at_from = django_filters.DateFilter(
-        method="filter_from", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    at_to = django_filters.DateFilter(
-        method="filter_to", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    class Meta:
-        model = AuditEntry
-        fields: list[str] = []
-
-    def filter_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(at__gte=_day_start(value))
-
-    def filter_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(at__lt=_day_start(value + timedelta(days=1)))

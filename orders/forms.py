@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 
 from core import phones
+from orders.actions.resend import RESEND_REASON_CODES, ResendTarget
+from orders.actions.rewards import REASON_CODES
 from orders.models import BulkJob
-from orders.services.staff_actions import RESEND_REASON_CODES, ResendTarget
-from orders.services.staff_rewards import REASON_CODES
 
 
 class NoteForm(forms.Form):

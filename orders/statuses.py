@@ -1,10 +1,14 @@
 """Tango's vocabularies, with Tango's exact strings as values, and our own placement states.
 
 Order-status descriptions are Tango's "Manage orders" page (shared/seeds/000_...txt), which is
-authoritative. Allowed transitions of our placement state live here and nowhere else.
+authoritative. The named transitions of our placement state live here and nowhere else; the
+transition table and the state sets (holdable, releasable, adoptable) are derived from them.
+"Tango statuses never go back" is decided here too (order_status_goes_back and its sibling).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import models
 
@@ -277,27 +281,99 @@ class PlacementState(models.TextChoices):
 
 
 _P = PlacementState
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One named move of the placement state: from any of `sources` to `target`.
+
+    orders.state.transition_state is the only code that performs one (a conditional UPDATE);
+    a caller may narrow `sources` to the state it read, never widen them.
+    """
+
+    name: str
+    sources: frozenset[str]
+    target: str
+
+
+TRANSITIONS: dict[str, Transition] = {}  # by name, filled by _move below
+
+
+def _move(name: str, sources: set[str], target: str) -> Transition:
+    TRANSITIONS[name] = Transition(name, frozenset(sources), target)
+    return TRANSITIONS[name]
+
+
+SUBMIT = _move("submit", {_P.DRAFT}, _P.QUEUED)
+SEND_TO_APPROVAL = _move("send_to_approval", {_P.DRAFT}, _P.AWAITING_APPROVAL)
+APPROVE = _move("approve", {_P.AWAITING_APPROVAL}, _P.QUEUED)
+REJECT = _move("reject", {_P.AWAITING_APPROVAL}, _P.REJECTED)
+# Staff stop an order that was never sent (Tango has no hold API).
+HOLD = _move("hold", {_P.DRAFT, _P.AWAITING_APPROVAL, _P.QUEUED}, _P.HELD)
+# A failed placement is released as a retry: same externalRefID, so never a second order.
+RELEASE = _move("release", {_P.HELD, _P.PLACEMENT_FAILED}, _P.QUEUED)
+CLAIM = _move("claim", {_P.QUEUED}, _P.PLACING)  # a worker takes it, counting the attempt
+# A retryable Tango error gives the order back; so does the sweeper for a dead worker.
+REQUEUE = _move("requeue", {_P.PLACING}, _P.QUEUED)
+HOLD_FOR_FUNDS = _move("hold_for_funds", {_P.PLACING}, _P.HELD)  # Tango's 402
+# Tango's final refusal (from QUEUED: refused before any attempt; no writer does that yet).
+FAIL = _move("fail", {_P.PLACING, _P.QUEUED}, _P.PLACEMENT_FAILED)
+# Tango answered that it has the order (201/200, a retry's lookup, 409.024): from any state
+# an unplaced order can be in meanwhile. QUEUED: the sweeper re-queued a slow (not dead)
+# attempt; HELD / PLACEMENT_FAILED: someone gave up on it while an earlier POST was on its way.
+MARK_PLACED = _move("mark_placed", {_P.PLACING, _P.QUEUED, _P.HELD, _P.PLACEMENT_FAILED}, _P.PLACED)
+# The sync found our externalRefID at Tango for an order nobody is placing now (never
+# PLACING: that worker is talking to Tango; QUEUED only after an attempt, see ADOPTABLE).
+ADOPT = _move("adopt", {_P.QUEUED, _P.HELD, _P.PLACEMENT_FAILED}, _P.PLACED)
+WITHDRAW = _move(
+    "withdraw", {_P.DRAFT, _P.AWAITING_APPROVAL, _P.HELD, _P.PLACEMENT_FAILED}, _P.WITHDRAWN
+)
+
+# Derived, never written by hand: which state may move where, and the sets the actions ask.
 PLACEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    _P.DRAFT: frozenset({_P.AWAITING_APPROVAL, _P.QUEUED, _P.HELD, _P.WITHDRAWN}),
-    _P.AWAITING_APPROVAL: frozenset({_P.QUEUED, _P.REJECTED, _P.HELD, _P.WITHDRAWN}),
-    _P.REJECTED: frozenset(),
-    # -> PLACED: adopted: Tango has the order (the sync found our externalRefID there after
-    # a POST whose answer was lost, or a 409.024 "already exists" taken as a rejection).
-    _P.HELD: frozenset({_P.QUEUED, _P.WITHDRAWN, _P.PLACED}),
-    # QUEUED -> PLACED happens when a retry finds the order already at Tango.
-    _P.QUEUED: frozenset({_P.PLACING, _P.HELD, _P.PLACED, _P.PLACEMENT_FAILED}),
-    # PLACING -> QUEUED: a retryable Tango error or a sweeper re-drive; -> HELD: Tango's 402.
-    _P.PLACING: frozenset({_P.PLACED, _P.PLACEMENT_FAILED, _P.HELD, _P.QUEUED}),
-    _P.PLACED: frozenset(),
-    # -> PLACED: adopted: Tango has the order (see HELD).
-    _P.PLACEMENT_FAILED: frozenset({_P.QUEUED, _P.WITHDRAWN, _P.PLACED}),
-    _P.WITHDRAWN: frozenset(),
+    state: frozenset(t.target for t in TRANSITIONS.values() if state in t.sources)
+    for state in _P.values
 }
+HOLDABLE = HOLD.sources
+RELEASABLE = RELEASE.sources
+ANSWER_ADOPTED_FROM = MARK_PLACED.sources
+ADOPTABLE = ADOPT.sources
 UNPLACED_STATES = frozenset({_P.DRAFT, _P.AWAITING_APPROVAL, _P.HELD, _P.QUEUED})
 
 
 def can_transition(old: str, new: str) -> bool:
     return new in PLACEMENT_TRANSITIONS.get(old, frozenset())
+
+
+def transition(name: str | Transition) -> Transition:
+    """The named transition (KeyError for a name that is not one)."""
+    return name if isinstance(name, Transition) else TRANSITIONS[name]
+
+
+# Tango does not publish its status transitions. TANGO_API.md §9.8 lists what is known: an
+# order goes PENDING -> COMPLETE | FAILED, the pending-like statuses (QUEUED, PENDING_MR,
+# ON_HOLD, PENDING_KYB, PENDING_PAYMENT) lead to PENDING | COMPLETE | FAILED | CANCELLED, a line
+# item goes PENDING -> COMPLETE | FAILED, then COMPLETE -> CANCELLED (cancel, reissue) or, for a
+# physical card, -> RETURNED. Nothing leaves a final order status for an open one, or a settled
+# line item for PENDING. So a list or poll read saying so is older than what we already stored
+# (overlapping passes, a page read before a refresh, a webhook or the bulk mirror wrote) and is
+# ignored as a whole: its other fields (reward status, flags) are just as old. The cost: an
+# admin-forced move back at Tango (FAILED -> PENDING, a test hook in §9.8) is not mirrored until
+# the order settles again, which is acceptable. Final -> final (COMPLETE -> CANCELLED) applies.
+
+
+def order_status_goes_back(stored: str, read: str | None) -> bool:
+    """Would `read` move the order from a final status back to an open one?"""
+    return read is not None and stored in FINAL_ORDER_STATUSES and read not in FINAL_ORDER_STATUSES
+
+
+def line_item_status_goes_back(stored: str, read: str | None) -> bool:
+    """Would `read` move a settled line item (COMPLETE, FAILED...) back to PENDING?"""
+    return (
+        read is not None
+        and stored not in ("", LineItemStatus.PENDING)
+        and read in ("", LineItemStatus.PENDING)
+    )
 
 
 class HoldReason(models.TextChoices):

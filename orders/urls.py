@@ -38,7 +38,6 @@ urlpatterns = [
     path("saved-views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
     path("bulk/", views.bulk_start, name="bulk-start"),
     path("bulk/<int:pk>/", views.bulk_job, name="bulk-job"),
-    path("audit/", views.audit_log, name="audit"),
     # Tango's webhooks (HMAC-authenticated, CSRF-exempt), see orders/webhook_views.py.
     path("webhooks/tango/", webhook_views.tango_webhook, name="tango-webhook"),
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("finance/", include("finance.urls")),
+    path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

@@ -17,8 +17,9 @@ from decimal import Decimal
 import factory
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order
+from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order, OrderEvent
 from orders.statuses import DeliveryMethod, PlacementState, ValueType
 from tango.client import get_client
 from tango.testing import FakeTango, tango_line_json
@@ -187,6 +188,18 @@ class LineItemFactory(factory.django.DjangoModelFactory):
     recipient_first_name = "Jane"
     recipient_last_name = "Doe"
     recipient_email = factory.Sequence(lambda n: f"recipient{n}@example.com")
+
+
+class OrderEventFactory(factory.django.DjangoModelFactory):
+    """A timeline row as it is stored (the app writes them through orders.events)."""
+
+    class Meta:
+        model = OrderEvent
+
+    order = factory.SubFactory(OrderFactory)
+    kind = OrderEvent.Kind.NOTE
+    source = "staff"
+    occurred_at = factory.LazyFunction(timezone.now)
 
 
 def at_tango(order: Order, fake: FakeTango | None = None) -> Order:

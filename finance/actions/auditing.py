@@ -1,4 +1,4 @@
-"""The finance audit vocabulary and the one call that writes it."""
+"""Finance's audit rows: one call, with the actions' names from audit's vocabulary."""
 
 from __future__ import annotations
 
@@ -6,24 +6,23 @@ from typing import Any
 
 from django.db import models
 
-from audit.services import record_action
+from audit.models import AuditAction
+from audit.records import record
+from core.actor import Actor
 
-EXPORT_CSV = "export.csv"
-EXPORT_XLSX = "export.xlsx"
-EXPORT_JOB = "export.job"
-EXPORT_DOWNLOAD = "export.download"
-PERIOD_CLOSE = "period.close"
+EXPORT_CSV = AuditAction.EXPORT_CSV
+EXPORT_XLSX = AuditAction.EXPORT_XLSX
+EXPORT_JOB = AuditAction.EXPORT_JOB
+EXPORT_DOWNLOAD = AuditAction.EXPORT_DOWNLOAD
+PERIOD_CLOSE = AuditAction.PERIOD_CLOSE
 
 
 def audit(
     *,
-    user: Any,
-    ip: str | None,
-    action: str,
+    actor: Actor,
+    action: AuditAction,
     obj: models.Model | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    record_action(
-        acting_user=user, action=action, obj=obj, after=after, reason=reason, ip_address=ip
-    )
+    record(actor=actor, action=action, obj=obj, after=after, reason=reason)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 
+from core.actor import Actor
+from core.dates import day_end
 from core.errors import ActionNotAllowed
 from finance.actions.auditing import PERIOD_CLOSE, audit
 from finance.closes import open_at, open_items_as_dicts, snapshot_numbers
 from finance.filters import REPORT_OPTIONS
 from finance.models import PeriodClose
 from finance.reports import Report
-from orders.filters import OrderFilter, day_start
+from orders.filters import OrderFilter
 from orders.models import Order
 
 
@@ -42,11 +43,10 @@ def open_orders_of(query_string: str, user: Any) -> OrderFilter:
     return OrderFilter(data, queryset=Order.objects.all(), request=SimpleNamespace(user=user))
 
 
-def close_period(
-    *, report: Report, query_string: str, note: str, user: Any, ip: str | None
-) -> PeriodClose:
+def close_period(*, report: Report, query_string: str, note: str, actor: Actor) -> PeriodClose:
     inputs = normalised_query(query_string)
-    end_moment = day_start(report.end + timedelta(days=1), report.zone)
+    end_moment = day_end(report.end, report.zone)
+    user = actor.user
     orders = open_orders_of(inputs, user).qs
     snapshot = {
         "inputs": {
@@ -74,8 +74,7 @@ def close_period(
                 note=note[:500],
             )
             audit(
-                user=user,
-                ip=ip,
+                actor=actor,
                 action=PERIOD_CLOSE,
                 obj=close,
                 after={

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import jobs
+from core.actor import Actor
 from core.errors import ActionNotAllowed
 from finance.actions.auditing import EXPORT_CSV, EXPORT_DOWNLOAD, EXPORT_JOB, EXPORT_XLSX, audit
 from finance.exports.sources import KINDS, SCOPES, ExportSource, build_source
@@ -48,8 +49,7 @@ def prepare_export(
 
 def record_export(
     *,
-    user: Any,
-    ip: str | None,
+    actor: Actor,
     kind: str,
     file_format: str,
     scope: str,
@@ -59,8 +59,7 @@ def record_export(
 ) -> None:
     """The audit row of an export served at once (written before the first byte is sent)."""
     audit(
-        user=user,
-        ip=ip,
+        actor=actor,
         action=EXPORT_CSV if file_format == "csv" else EXPORT_XLSX,
         after={
             "kind": kind,
@@ -74,8 +73,7 @@ def record_export(
 
 def start_export_job(
     *,
-    user: Any,
-    ip: str | None,
+    actor: Actor,
     kind: str,
     file_format: str,
     scope: str,
@@ -83,6 +81,7 @@ def start_export_job(
     rows: int,
 ) -> ExportJob:
     check_request(kind=kind, file_format=file_format, scope=scope)
+    user = actor.user
     include = may_see_recipients(user)
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -95,8 +94,7 @@ def start_export_job(
             expires_at=timezone.now() + timedelta(hours=settings.FINANCE_EXPORT_TTL_HOURS),
         )
         audit(
-            user=user,
-            ip=ip,
+            actor=actor,
             action=EXPORT_JOB,
             obj=job,
             after={
@@ -168,8 +166,8 @@ def export_file(job: ExportJob) -> Path | None:
     return path if path.is_file() else None
 
 
-def record_download(*, job: ExportJob, user: Any, ip: str | None) -> None:
-    audit(user=user, ip=ip, action=EXPORT_DOWNLOAD, obj=job, after={"rows": job.done_rows})
+def record_download(*, job: ExportJob, actor: Actor) -> None:
+    audit(actor=actor, action=EXPORT_DOWNLOAD, obj=job, after={"rows": job.done_rows})
 
 
 def purge_expired_exports() -> int:

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from core.access import client_ip, staff_view
+from core.access import staff_view
+from core.actor import Actor
 from core.errors import ActionNotAllowed
 from finance.actions.closes import close_period
 from finance.closes import drift, snapshot_numbers
@@ -36,8 +37,7 @@ def close(request: HttpRequest) -> HttpResponse:
             report=asked.report,
             query_string=query_string,
             note=request.POST.get("note", ""),
-            user=request.user,
-            ip=client_ip(request),
+            actor=Actor.from_request(request),
         )
     except ActionNotAllowed as exc:
         messages.error(request, str(exc))

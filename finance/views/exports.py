@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.access import (
-    client_ip,
     is_fragment_request,
     needed_role_text,
     staff_view,
     vary_on_htmx,
 )
+from core.actor import Actor
 from core.errors import ActionNotAllowed
 from finance.actions import exports as actions
 from finance.exports.columns import LINE_COLUMNS, ORDER_COLUMNS, TAX_COLUMNS
@@ -60,8 +60,7 @@ def export(request: HttpRequest) -> HttpResponse:
     rows = source.count()
     if rows > settings.FINANCE_EXPORT_ASYNC_ROWS:
         job = actions.start_export_job(
-            user=request.user,
-            ip=client_ip(request),
+            actor=Actor.from_request(request),
             kind=kind,
             file_format=file_format,
             scope=scope,
@@ -71,8 +70,7 @@ def export(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"{rows:,} rows: the export runs in the background.")
         return redirect("finance:export-job", token=job.token)
     actions.record_export(
-        user=request.user,
-        ip=client_ip(request),
+        actor=Actor.from_request(request),
         kind=kind,
         file_format=file_format,
         scope=scope,
@@ -135,7 +133,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     path: Path | None = actions.export_file(job)
     if path is None:
         raise Http404("This export has expired or is not ready.")
-    actions.record_download(job=job, user=request.user, ip=client_ip(request))
+    actions.record_download(job=job, actor=Actor.from_request(request))
     name = f"rewards-{job.kind}-{job.created_at:%Y%m%d-%H%M%S}.{job.file_format}"
     return FileResponse(
         path.open("rb"),

@@ -4,7 +4,7 @@ GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (TANGO_API.md §7.7)
 order status (COMPLETE / PARTIAL / FAILED, or a pending status while lines are processing) and
 each line's status; lines are matched by their externalRefLineItemID. Only changed fields are
 written (conditional bulk UPDATE, see sync_changes.bulk_write), each status change with a
-timeline row, and no status moves backwards (sync_changes.stale_*_read). Called after
+timeline row, and no status moves backwards (statuses.*_status_goes_back). Called after
 placement, by the AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
 """
 
@@ -15,48 +15,45 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.sync_changes import (
+    SYNC_ACTOR,
     Changes,
     bulk_write,
     line_item_events,
     log_stale,
     quantize,
-    stale_line_item_read,
-    stale_order_read,
     status_event,
 )
-from orders.statuses import EventSource, LineItemStatus, OrderStatus
+from orders.statuses import (
+    LineItemStatus,
+    OrderStatus,
+    line_item_status_goes_back,
+    order_status_goes_back,
+)
 from tango.client import get_client
 from tango.types import AsyncOrderDetail
 
 
-def mirror_async_order(
-    *,
-    order_id: int,
-    acting_user: Any = None,
-    source: str = EventSource.SYNC,
-    note: str = "",
-) -> Order:
+def mirror_async_order(*, order_id: int, actor: Actor = SYNC_ACTOR, note: str = "") -> Order:
     """GET the async order summary and write its status and its lines' statuses locally."""
     order = Order.objects.select_related("account", "customer").get(pk=order_id)
-    client = get_client()
-    detail = client.get_async_order(
+    apply_async_detail(order, read_async_order(order), actor=actor, note=note)
+    return order
+
+
+def read_async_order(order: Order) -> AsyncOrderDetail:
+    """The async order summary Tango has for this (bulk) order."""
+    return get_client().get_async_order(
         customer_identifier=order.customer.identifier,
         account_identifier=order.account.identifier,
         external_ref_id=order.external_ref_id,
     )
-    apply_async_detail(order, detail, acting_user=acting_user, source=source, note=note)
-    return order
 
 
 def apply_async_detail(
-    order: Order,
-    detail: AsyncOrderDetail,
-    *,
-    acting_user: Any = None,
-    source: str = EventSource.SYNC,
-    note: str = "",
+    order: Order, detail: AsyncOrderDetail, *, actor: Actor = SYNC_ACTOR, note: str = ""
 ) -> None:
     now = timezone.now()
     lines = {line.external_ref_line_item_id: line for line in order.line_items.all()}
@@ -65,7 +62,7 @@ def apply_async_detail(
         line = lines.get(tango.external_ref_line_item_id or "")
         if line is None:
             continue
-        if stale_line_item_read(line.status, tango.line_item_status):
+        if line_item_status_goes_back(line.status, tango.line_item_status):
             log_stale("line item", line.pk, line.status, tango.line_item_status)
             continue
         changes = Changes(line)
@@ -83,7 +80,7 @@ def apply_async_detail(
     if order.reference_order_id is None and detail.reference_order_id:
         order_changes.set("reference_order_id", detail.reference_order_id)
     status = detail.order_status or _derived_status(lines.values())
-    if stale_order_read(order.tango_status, status):
+    if order_status_goes_back(order.tango_status, status):
         log_stale("order", order.pk, order.tango_status, status)
     else:
         order_changes.set_str("tango_status", status)
@@ -92,21 +89,18 @@ def apply_async_detail(
         bulk_write(Order, [order_changes], extra={"last_synced_at": now, "updated_at": now})
         bulk_write(LineItem, changed_lines, extra={"updated_at": now})
         # After the writes: only what was really written gets a timeline row.
-        events = line_item_events(
-            changed_lines, source=source, occurred_at=now, acting_user=acting_user, note=note
-        )
+        rows = line_item_events(changed_lines, actor=actor, occurred_at=now, note=note)
         if "tango_status" in order_changes.fields:
-            events.append(
+            rows.append(
                 status_event(
                     order=order,
                     old=order_changes.old("tango_status"),
                     new=order.tango_status,
-                    source=source,
+                    actor=actor,
                     occurred_at=now,
-                    acting_user=acting_user,
                 )
             )
-        OrderEvent.objects.bulk_create(events)
+        OrderEvent.objects.bulk_create(rows)
 
 
 def _derived_status(lines: Any) -> str | None:

@@ -9,7 +9,8 @@
   orders placed outside Rewards Ops.
 * `sync_recent_line_items`: the same window over GET /lineItems (email, delivery, reward status).
 * `flag_stuck_orders`: PENDING for more than one business day -> one `stuck` timeline row.
-* `refresh_order`: GET /orders/{id} + its line items, for the "Refresh from Tango" button.
+* `read_order` / `apply_order_read` (`refresh_order` is both): GET /orders/{id} + its line
+  items, for the "Refresh from Tango" button (orders.actions.refresh).
 
 The implementation lives in sync_orders.py, sync_line_items.py and sync_reference.py.
 """
@@ -18,18 +19,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit.services import record_action
+from core.actor import Actor, ActorPath
 from core.business_days import stuck_cutoff
+from orders import events
 from orders.models import Order, OrderEvent
-from orders.services.bulk_mirror import mirror_async_order
-from orders.services.sync_changes import SyncReport
+from orders.services.bulk_mirror import apply_async_detail, mirror_async_order, read_async_order
+from orders.services.sync_changes import SYNC_ACTOR, SyncReport
 from orders.services.sync_line_items import apply_tango_line_items, sync_line_items
 from orders.services.sync_orders import (
     MAX_WINDOW,
@@ -38,9 +40,9 @@ from orders.services.sync_orders import (
     sync_orders_window,
 )
 from orders.services.sync_reference import sync_accounts, sync_catalog
-from orders.statuses import EventSource, OrderStatus
 from tango.client import get_client
 from tango.errors import TangoError, TangoNotFound
+from tango.types import AsyncOrderDetail, TangoLineItem, TangoOrder
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,10 @@ WINDOW_GAP = timedelta(hours=6)
 # Windows are widened by this much on each side: our clock and Tango's differ a little. A
 # window never ends after our "now" though: Tango refuses dates in the future (422.045).
 WINDOW_MARGIN = timedelta(minutes=1)
+
+
+# The stuck flag is housekeeping (source "system" on the timeline), not a read of Tango.
+HOUSEKEEPING = Actor.system(ActorPath.SYSTEM)
 
 
 class OrderNotPlaced(Exception):
@@ -136,19 +142,13 @@ def flag_stuck_orders(*, now: datetime | None = None) -> int:
         )
         OrderEvent.objects.bulk_create(
             [
-                OrderEvent(
+                events.stuck_flagged(
                     order_id=pk,
-                    kind=OrderEvent.Kind.STUCK,
-                    source=EventSource.SYSTEM,
-                    old_status=OrderStatus.PENDING,
-                    new_status=OrderStatus.PENDING,
-                    message=(
-                        "PENDING at Tango for more than one business day (created "
-                        f"{created:%Y-%m-%d %H:%M %Z}). Contact Tango support with Reference "
-                        f"Order ID {ref}."
-                    ),
-                    details={"reference_order_id": ref},
+                    actor=HOUSEKEEPING,
+                    reference_order_id=ref,
+                    created_at=created,
                     occurred_at=now,
+                    save=False,
                 )
                 for pk, ref, created in orders
             ]
@@ -158,46 +158,72 @@ def flag_stuck_orders(*, now: datetime | None = None) -> int:
     return len(orders)
 
 
-def refresh_order(*, order_id: int, acting_user: Any = None) -> Order:
-    """Re-read one order and its line items from Tango now (the UI's "Refresh" button)."""
-    order = Order.objects.select_related("account").get(pk=order_id)
+@dataclass(frozen=True)
+class OrderRead:
+    """What Tango says about one order right now (read_order), to apply in one transaction."""
+
+    order: Order
+    tango_order: TangoOrder | None = None  # GET /orders/{id} (single-reward orders)
+    async_detail: AsyncOrderDetail | None = None  # the async summary (bulk orders)
+    line_items: list[TangoLineItem] = field(default_factory=list)
+
+
+def read_order(*, order_id: int) -> OrderRead:
+    """Read one order and its line items from Tango (HTTP only: nothing is written).
+
+    Raises OrderNotPlaced for a single-reward order without a referenceOrderID.
+    """
+    order = Order.objects.select_related("account", "customer").get(pk=order_id)
     client = get_client()
-    report = SyncReport()
-    tango_order = None
+    read = OrderRead(order=order)
+    reference = order.reference_order_id
     if order.is_bulk:
         # Bulk orders: the async summary has every line's outcome; GET /orders has one row.
-        mirror_async_order(order_id=order.pk, acting_user=acting_user)
-        order.refresh_from_db(fields=["reference_order_id"])
-    elif not order.reference_order_id:
+        read = replace(read, async_detail=read_async_order(order))
+        reference = reference or read.async_detail.reference_order_id
+    elif not reference:
         raise OrderNotPlaced(f"Order {order.external_ref_id} has not been placed at Tango yet.")
     else:
-        tango_order = client.get_order(order.reference_order_id)
-    items = []
-    if order.reference_order_id:
-        items = list(client.iter_line_items(reference_order_id=order.reference_order_id))
+        read = replace(read, tango_order=client.get_order(reference))
+    if reference:
+        read = replace(read, line_items=list(client.iter_line_items(reference_order_id=reference)))
+    return read
+
+
+def apply_order_read(read: OrderRead, *, actor: Actor = SYNC_ACTOR) -> SyncReport:
+    """Write what `read_order` found, in one transaction (the caller's, if it has one)."""
+    report = SyncReport()
     now = timezone.now()
     with transaction.atomic():
-        if tango_order is not None:
-            apply_tango_orders([tango_order], report=report, acting_user=acting_user, now=now)
-        apply_tango_line_items(items, report=report, acting_user=acting_user, now=now)
-        # A staff refresh is an explicit read: record when it happened even if nothing changed.
-        Order.objects.filter(pk=order.pk).update(last_synced_at=now)
-        if getattr(acting_user, "is_authenticated", False):
-            record_action(
-                acting_user=acting_user,
-                action="order.refresh",
-                obj=order,
-                after={"updated": report.updated, "events": report.events},
-            )
-    return Order.objects.get(pk=order.pk)
+        if read.async_detail is not None:
+            apply_async_detail(read.order, read.async_detail, actor=actor)
+        if read.tango_order is not None:
+            apply_tango_orders([read.tango_order], report=report, actor=actor, now=now)
+        apply_tango_line_items(read.line_items, report=report, actor=actor, now=now)
+        # A refresh is an explicit read: record when it happened even if nothing changed.
+        Order.objects.filter(pk=read.order.pk).update(last_synced_at=now)
+    return report
+
+
+def refresh_order(*, order_id: int, actor: Actor = SYNC_ACTOR) -> Order:
+    """Re-read one order and its line items from Tango now, and write what changed.
+
+    The console's "Refresh from Tango" is orders.actions.refresh.refresh_order (the same read
+    and write, plus its audit row in the same transaction).
+    """
+    apply_order_read(read_order(order_id=order_id), actor=actor)
+    return Order.objects.get(pk=order_id)
 
 
 __all__ = [
     "OrderNotPlaced",
+    "OrderRead",
     "SyncReport",
     "TangoError",
+    "apply_order_read",
     "covering_windows",
     "flag_stuck_orders",
+    "read_order",
     "refresh_order",
     "stuck_orders",
     "sync_accounts",

@@ -7,7 +7,8 @@ None to "") so that the comparison is exact and a pass is never "dirty" by repre
 
 Several writers touch the same rows (the open and recent passes, "Refresh from Tango", webhooks,
 the bulk mirror), and a Tango read may be older than the local row by the time it is applied.
-Two rules keep that safe: a read never moves a status backwards (`stale_*_read` below), and
+Two rules keep that safe: a read never moves a status backwards (statuses.py's
+`*_status_goes_back`), and
 `bulk_write` writes a field only if it still holds the value the diff was made against.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +24,10 @@ from django.db import connection, models, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 
+from core.actor import Actor, ActorPath
+from orders import events
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.timeline import actor_or_none
-from orders.statuses import FINAL_ORDER_STATUSES, EventSource, LineItemStatus
+from orders.statuses import order_status_goes_back
 from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -107,101 +110,51 @@ class Changes:
 
 
 def status_event(
-    *,
-    order: Order,
-    old: str,
-    new: str,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
+    *, order: Order, old: str, new: str, actor: Actor, occurred_at: datetime
 ) -> OrderEvent:
-    return OrderEvent(
-        order_id=order.pk,
-        kind=OrderEvent.Kind.STATUS_CHANGED,
-        source=source,
-        old_status=old or "",
-        new_status=new or "",
-        message=f"Tango order status {old or '(none)'} → {new or '(none)'}",
-        actor=actor_or_none(acting_user),
+    """An unsaved `status_changed` row for a Tango status the sync is writing."""
+    return events.tango_status_changed(
+        order=order.pk,
+        actor=actor,
+        old_status=old,
+        new_status=new,
         details={"reference_order_id": order.reference_order_id},
         occurred_at=occurred_at,
+        save=False,
     )
-
-
-# Line-item fields whose change is worth a timeline row (flags and dates are not).
-LINE_ITEM_TIMELINE_FIELDS = ("status", "email_status", "delivery_status", "reward_status")
-_LABELS = {
-    "status": "line-item status",
-    "email_status": "email status",
-    "delivery_status": "delivery status",
-    "reward_status": "reward status",
-}
 
 
 def line_item_event(
     *,
     line_item: LineItem,
     changes: Changes,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
+    actor: Actor,
+    occurred_at: datetime,
     note: str = "",
 ) -> OrderEvent | None:
-    """A `line_item_changed` row for the status-like fields that changed, else None."""
-    changed = [name for name in LINE_ITEM_TIMELINE_FIELDS if name in changes.fields]
-    if not changed:
-        return None
-    main = changed[0]
-    old, new = changes.fields[main]
-    parts = [
-        f"{_LABELS[name]} {changes.fields[name][0] or '(none)'} → "
-        f"{changes.fields[name][1] or '(none)'}"
-        for name in changed
-    ]
-    message = f"{line_item.reference_line_item_id or 'line ' + str(line_item.line_number)}: "
-    message += "; ".join(parts)
-    if note:
-        message += f" ({note})"
-    return OrderEvent(
-        order_id=line_item.order_id,
-        line_item_id=line_item.pk,
-        kind=OrderEvent.Kind.LINE_ITEM_CHANGED,
-        source=source,
-        old_status=str(old or "")[:24],
-        new_status=str(new or "")[:24],
-        message=message,
-        actor=actor_or_none(acting_user),
-        details={
-            "changes": {
-                name: [changes.fields[name][0], changes.fields[name][1]] for name in changed
-            }
-        },
+    """An unsaved `line_item_changed` row for the status-like fields that changed, else None."""
+    return events.line_item_changed(
+        line_item=line_item,
+        changes=changes.fields,
+        actor=actor,
         occurred_at=occurred_at,
+        note=note,
+        save=False,
     )
 
 
 def line_item_events(
-    changed: list[Changes],
-    *,
-    source: str,
-    occurred_at: Any,
-    acting_user: Any = None,
-    note: str = "",
+    changed: list[Changes], *, actor: Actor, occurred_at: datetime, note: str = ""
 ) -> list[OrderEvent]:
     """`line_item_changed` rows for what `bulk_write` really wrote (call it after the write)."""
-    events = (
+    rows = (
         line_item_event(
-            line_item=changes.obj,
-            changes=changes,
-            source=source,
-            occurred_at=occurred_at,
-            acting_user=acting_user,
-            note=note,
+            line_item=changes.obj, changes=changes, actor=actor, occurred_at=occurred_at, note=note
         )
         for changes in changed
         if changes
     )
-    return [event for event in events if event is not None]
+    return [row for row in rows if row is not None]
 
 
 def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict[str, Any]) -> int:
@@ -287,32 +240,6 @@ def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[st
     return len(survivors)
 
 
-# Tango does not publish its status transitions. TANGO_API.md §9.8 lists what is known: an
-# order goes PENDING -> COMPLETE | FAILED, the pending-like statuses (QUEUED, PENDING_MR,
-# ON_HOLD, PENDING_KYB, PENDING_PAYMENT) lead to PENDING | COMPLETE | FAILED | CANCELLED, a line
-# item goes PENDING -> COMPLETE | FAILED, then COMPLETE -> CANCELLED (cancel, reissue) or, for a
-# physical card, -> RETURNED. Nothing leaves a final order status for an open one, or a settled
-# line item for PENDING. So a list or poll read saying so is older than what we already stored
-# (overlapping passes, a page read before a refresh, a webhook or the bulk mirror wrote) and is
-# ignored as a whole: its other fields (reward status, flags) are just as old. The cost: an
-# admin-forced move back at Tango (FAILED -> PENDING, a test hook in §9.8) is not mirrored until
-# the order settles again, which is acceptable. Final -> final (COMPLETE -> CANCELLED) applies.
-
-
-def stale_order_read(stored: str, read: str | None) -> bool:
-    """Would `read` move the order from a final status back to an open one?"""
-    return read is not None and stored in FINAL_ORDER_STATUSES and read not in FINAL_ORDER_STATUSES
-
-
-def stale_line_item_read(stored: str, read: str | None) -> bool:
-    """Would `read` move a settled line item (COMPLETE, FAILED...) back to PENDING?"""
-    return (
-        read is not None
-        and stored not in ("", LineItemStatus.PENDING)
-        and read in ("", LineItemStatus.PENDING)
-    )
-
-
 def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
     logger.info(
         "sync: ignored an older read of %s %s: %s -> %s (statuses never go back, "
@@ -327,10 +254,10 @@ def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
 def order_changes(order: Order, tango: TangoOrder) -> Changes:
     """What GET /orders says about an order, applied to the row (tracked in `Changes`).
 
-    Empty when the read is older than the row (`stale_order_read`).
+    Empty when the read is older than the row (statuses.order_status_goes_back).
     """
     changes = Changes(order)
-    if stale_order_read(order.tango_status, tango.status):
+    if order_status_goes_back(order.tango_status, tango.status):
         log_stale("order", order.reference_order_id, order.tango_status, tango.status)
         return changes
     if order.reference_order_id is None:
@@ -352,4 +279,5 @@ def order_changes(order: Order, tango: TangoOrder) -> Changes:
     return changes
 
 
-SYNC = EventSource.SYNC
+# The sync's own actor: no person, path "sync" (a staff refresh passes its own, via sync).
+SYNC_ACTOR = Actor.system(ActorPath.SYNC)

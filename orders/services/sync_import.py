@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from orders import events
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
-from orders.services.sync_changes import SYNC, SyncReport, fit, order_changes, quantize
+from orders.services.sync_changes import SYNC_ACTOR, SyncReport, fit, order_changes, quantize
 from orders.statuses import OrderSource, PlacementState
 from tango.types import TangoOrder
 
@@ -66,10 +67,9 @@ def import_orders(
     )
     report.created += len(new_orders)
     return [
-        OrderEvent(
-            order_id=order.pk,
-            kind=OrderEvent.Kind.CREATED,
-            source=SYNC,
+        events.order_created(
+            order=order,
+            actor=SYNC_ACTOR,
             new_status=order.tango_status,
             message=(
                 "Imported from Tango: placed outside Rewards Ops"
@@ -77,6 +77,7 @@ def import_orders(
             ),
             details={"reference_order_id": order.reference_order_id},
             occurred_at=now,
+            save=False,
         )
         for order, _ in new_orders
     ]

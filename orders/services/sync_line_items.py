@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.sync_changes import (
-    SYNC,
+    SYNC_ACTOR,
     Changes,
     SyncReport,
     bulk_write,
@@ -27,8 +27,8 @@ from orders.services.sync_changes import (
     line_item_events,
     log_stale,
     quantize,
-    stale_line_item_read,
 )
+from orders.statuses import line_item_status_goes_back
 from tango.client import get_client
 from tango.types import TangoLineItem
 
@@ -73,10 +73,10 @@ def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
     """What GET /lineItems says about a line, tracked in `Changes`.
 
     Empty when the read is older than the row (a settled line read as PENDING): its reward
-    status and flags are just as old (sync_changes.stale_line_item_read, TANGO_API.md §9.8).
+    status and flags are just as old (statuses.line_item_status_goes_back, TANGO_API.md §9.8).
     """
     changes = Changes(line)
-    if stale_line_item_read(line.status, tango.status):
+    if line_item_status_goes_back(line.status, tango.status):
         log_stale("line item", line.reference_line_item_id, line.status, tango.status)
         return changes
     if line.reference_line_item_id is None and tango.reference_line_item_id:
@@ -109,8 +109,7 @@ def apply_tango_line_items(
     items: Iterable[TangoLineItem],
     *,
     report: SyncReport,
-    acting_user: Any = None,
-    source: str = SYNC,
+    actor: Actor = SYNC_ACTOR,
     note: str = "",
     now: datetime | None = None,
 ) -> None:
@@ -138,12 +137,10 @@ def apply_tango_line_items(
             LineItem.objects.bulk_create(new_lines)
             report.created += len(new_lines)
         # After the write: only what was really written gets a timeline row.
-        events = line_item_events(
-            changed, source=source, occurred_at=now, acting_user=acting_user, note=note
-        )
-        if events:
-            OrderEvent.objects.bulk_create(events)
-            report.events += len(events)
+        rows = line_item_events(changed, actor=actor, occurred_at=now, note=note)
+        if rows:
+            OrderEvent.objects.bulk_create(rows)
+            report.events += len(rows)
 
 
 def _match_unknown(

@@ -17,27 +17,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
 from orders.services.sync_changes import (
-    SYNC,
+    SYNC_ACTOR,
     Changes,
     SyncReport,
     bulk_write,
     line_item_events,
     log_stale,
     order_changes,
-    stale_line_item_read,
     status_event,
 )
 from orders.services.sync_import import import_orders
-from orders.services.timeline import transition_state
-from orders.statuses import EventSource, PlacementState
+from orders.state import transition_state
+from orders.statuses import ADOPT, ADOPTABLE, PlacementState, line_item_status_goes_back
 from tango.client import TangoClient, get_client
 from tango.errors import TangoNotFound
 from tango.types import TangoOrder
@@ -113,7 +112,7 @@ def apply_tango_orders(
     tango_orders: Iterable[TangoOrder],
     *,
     report: SyncReport,
-    acting_user: Any = None,
+    actor: Actor = SYNC_ACTOR,
     now: datetime | None = None,
 ) -> None:
     """Upsert one batch of Tango orders: bulk UPDATE the changed rows, import unknown ones."""
@@ -167,11 +166,11 @@ def apply_tango_orders(
             matched.append((order, tango))
 
     with transaction.atomic():
-        events = _update_matched(matched, report=report, now=now, acting_user=acting_user)
-        events += import_orders(to_import, taken_ext_ids, report=report, now=now)
-        if events:
-            OrderEvent.objects.bulk_create(events)
-            report.events += len(events)
+        rows = _update_matched(matched, report=report, now=now, actor=actor)
+        rows += import_orders(to_import, taken_ext_ids, report=report, now=now)
+        if rows:
+            OrderEvent.objects.bulk_create(rows)
+            report.events += len(rows)
 
 
 def _same_account(order: Order, tango: TangoOrder) -> bool:
@@ -184,8 +183,8 @@ def _adoptable(order: Order) -> bool:
     QUEUED only after an attempt (a never-sent order cannot be at Tango, and placement adopts
     it by itself when it sends); never PLACING: that worker is talking to Tango right now.
     """
-    return order.state in (PlacementState.HELD, PlacementState.PLACEMENT_FAILED) or (
-        order.state == PlacementState.QUEUED and order.placement_attempts > 0
+    return order.state in ADOPTABLE and (
+        order.state != PlacementState.QUEUED or order.placement_attempts > 0
     )
 
 
@@ -200,9 +199,9 @@ def _adopt(order: Order, tango: TangoOrder, *, report: SyncReport, now: datetime
     # Adoption needs Tango to say which account the order is on (the list view always does).
     adopted = tango.account_identifier is not None and transition_state(
         order_id=order.pk,
+        transition=ADOPT,
         expected=old_state,
-        new=PlacementState.PLACED,
-        source=EventSource.SYNC,
+        actor=SYNC_ACTOR,
         message="Found at Tango: adopted",
         details={
             "reference_order_id": tango.reference_order_id,
@@ -238,27 +237,26 @@ def _update_matched(
     *,
     report: SyncReport,
     now: datetime,
-    acting_user: Any,
+    actor: Actor,
 ) -> list[OrderEvent]:
     if not matched:
         return []
     changed = [changes for order, tango in matched if (changes := order_changes(order, tango))]
     report.updated += bulk_write(Order, changed, extra={"last_synced_at": now, "updated_at": now})
     # After the write: only what was really written gets a timeline row.
-    events = [
+    rows = [
         status_event(
             order=changes.obj,
             old=changes.old("tango_status"),
             new=changes.obj.tango_status,
-            source=SYNC,
+            actor=actor,
             occurred_at=now,
-            acting_user=acting_user,
         )
         for changes in changed
         if "tango_status" in changes.fields
     ]
-    events += _update_single_line_items(matched, report=report, now=now, acting_user=acting_user)
-    return events
+    rows += _update_single_line_items(matched, report=report, now=now, actor=actor)
+    return rows
 
 
 def _update_single_line_items(
@@ -266,7 +264,7 @@ def _update_single_line_items(
     *,
     report: SyncReport,
     now: datetime,
-    acting_user: Any,
+    actor: Actor,
 ) -> list[OrderEvent]:
     """GET /orders carries `lineItemStatus`: keep one-line orders' line item in step with it.
 
@@ -287,14 +285,14 @@ def _update_single_line_items(
         changes = Changes(line)
         if line.reference_line_item_id is None and tango.reference_line_item_id:
             changes.set("reference_line_item_id", tango.reference_line_item_id)
-        if stale_line_item_read(line.status, tango.line_item_status):
+        if line_item_status_goes_back(line.status, tango.line_item_status):
             log_stale("line item", line.pk, line.status, tango.line_item_status)
         else:
             changes.set_str("status", tango.line_item_status)
         if changes:
             changed.append(changes)
     bulk_write(LineItem, changed, extra={"updated_at": now})
-    return line_item_events(changed, source=SYNC, occurred_at=now, acting_user=acting_user)
+    return line_item_events(changed, actor=actor, occurred_at=now)
 
 
 def fetch_orders_by_reference(references: Sequence[str], *, report: SyncReport) -> None:

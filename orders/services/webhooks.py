@@ -22,14 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import jobs
-from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent, WebhookEvent
+from core.actor import Actor, ActorPath
+from orders import events
+from orders.models import Account, CatalogItem, LineItem, Order, WebhookEvent
 from orders.services.bulk_mirror import apply_async_detail
 from orders.services.sync_changes import Changes, bulk_write, fit, line_item_event, quantize
 from orders.statuses import (
     PHYSICAL_EVENT_TO_DELIVERY_STATUS,
     REWARD_EVENT_TO_REWARD_STATUS,
     AccountStatus,
-    EventSource,
 )
 from tango.client import get_client
 from tango.errors import TangoNotFound
@@ -39,6 +40,7 @@ from tango.webhooks import Envelope
 logger = logging.getLogger(__name__)
 
 IGNORED_UNKNOWN_TYPE = "ignored: unknown event type"
+WEBHOOK = Actor.system(ActorPath.WEBHOOK)
 
 
 def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEvent, bool]:
@@ -153,16 +155,15 @@ def _apply_line_item_status(
     changes.set(field, new)
     note = f"{event.event_type} webhook: {status}"
     timeline = line_item_event(
-        line_item=line, changes=changes, source=EventSource.WEBHOOK, occurred_at=now, note=note
+        line_item=line, changes=changes, actor=WEBHOOK, occurred_at=now, note=note
     )
     if timeline is None:
-        timeline = OrderEvent(
-            order_id=line.order_id,
-            line_item_id=line.pk,
-            kind=OrderEvent.Kind.WEBHOOK,
-            source=EventSource.WEBHOOK,
+        timeline = events.webhook_received(
+            line_item=line,
+            actor=WEBHOOK,
             message=f"{note} (already known)",
             occurred_at=now,
+            save=False,
         )
     details = {k: data.get(k) for k in ("action", "reasonCode", "type", "newReferenceLineItemId")}
     timeline.details = {
@@ -214,9 +215,7 @@ def _apply_async_order(event: WebhookEvent, data: dict[str, Any], fetched: Any) 
     order = _async_order_for(data)
     if order is None or fetched is None:
         return "ignored: bulk order not known locally or not found at Tango"
-    apply_async_detail(
-        order, fetched, source=EventSource.WEBHOOK, note=f"AsyncOrderStatus {data.get('status')}"
-    )
+    apply_async_detail(order, fetched, actor=WEBHOOK, note=f"AsyncOrderStatus {data.get('status')}")
     return ""
 
 

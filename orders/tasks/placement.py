@@ -1,8 +1,8 @@
-"""Placement tasks: thin wrappers that map the services' errors to Celery retries.
+"""Placement tasks: thin wrappers that map the actions' errors to Celery retries.
 
 `acks_late` + `reject_on_worker_lost`: the broker message is acknowledged only after the task
 returns, and a worker process killed mid-task puts it back, so a placement is never silently
-dropped; the conditional claim in the service makes the redelivery harmless
+dropped; the conditional claim in the action makes the redelivery harmless
 (https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.acks_late).
 """
 
@@ -14,7 +14,7 @@ from celery import shared_task
 from celery.app.task import Task
 
 from core.jobs import retry_task
-from orders.services import bulk, placement
+from orders.actions import bulk_placement, placement, sweeper
 from tango.errors import TangoAuthError, TangoUnavailable
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def place_order_task(self: Task, order_id: int) -> str:
     try:
         result = placement.place_order(order_id=order_id)
     except (TangoUnavailable, TangoAuthError) as exc:
-        # The service has put the order back to QUEUED. After the last retry it stays
+        # The action has put the order back to QUEUED. After the last retry it stays
         # QUEUED and the sweeper re-drives it later, so giving up here loses nothing.
         if isinstance(exc, TangoAuthError):
             logger.error("Tango refused our credentials placing order %s: %r", order_id, exc)
@@ -52,9 +52,9 @@ def place_order_task(self: Task, order_id: int) -> str:
 )
 def place_bulk_order_task(self: Task, order_id: int) -> str:
     try:
-        result = bulk.place_bulk_order(order_id=order_id)
+        result = bulk_placement.place_bulk_order(order_id=order_id)
     except (TangoUnavailable, TangoAuthError) as exc:
-        # The service put the order back to QUEUED; the retry re-sends the same externalRefID.
+        # The action put the order back to QUEUED; the retry re-sends the same externalRefID.
         retry_task(self, exc)
     return str(result.outcome)
 
@@ -65,5 +65,5 @@ def place_bulk_order_task(self: Task, order_id: int) -> str:
     reject_on_worker_lost=True,
 )
 def sweep_stuck_placements() -> dict[str, int]:
-    result = placement.sweep_stuck_placements()
+    result = sweeper.sweep_stuck_placements()
     return {"requeued_placing": result.requeued_placing, "reenqueued": result.reenqueued_queued}

@@ -1,7 +1,7 @@
-"""Tasks behind staff actions: a single resend, and bulk jobs. Thin: call one service.
+"""Tasks behind staff actions: a single resend, and bulk jobs. Thin: call one action.
 
 `acks_late` + `reject_on_worker_lost`: a worker killed mid-task puts the message back; the
-services make the redelivery harmless (a resend request answered once, a bulk job resuming
+actions make the redelivery harmless (a resend request answered once, a bulk job resuming
 from `done`). https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.acks_late
 """
 
@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.app.task import Task
 
 from core.jobs import retry_task
-from orders.services import staff_actions, staff_bulk
+from orders.actions import bulk_jobs, resend
 from tango.errors import TangoError, TangoThrottled, TangoUnavailable
 
 logger = logging.getLogger(__name__)
@@ -36,27 +36,23 @@ def _backoff(retries: int) -> float:
 )
 def resend_line_item_task(self: Task, line_item_id: int, request_event_id: int) -> str:
     try:
-        event = staff_actions.perform_resend(
-            line_item_id=line_item_id, request_event_id=request_event_id
-        )
+        event = resend.perform_resend(line_item_id=line_item_id, request_event_id=request_event_id)
     except (TangoThrottled, TangoUnavailable) as exc:
         if self.request.retries >= self.max_retries:
-            staff_actions.fail_resend(
+            resend.fail_resend(
                 line_item_id=line_item_id, request_event_id=request_event_id, error=exc
             )
             return "failed"
         if isinstance(exc, TangoThrottled):
             wait = exc.retry_after or DEFAULT_THROTTLE_WAIT
-            staff_actions.note_resend_throttled(request_event_id=request_event_id, retry_after=wait)
+            resend.note_resend_throttled(request_event_id=request_event_id, retry_after=wait)
         else:
             wait = max(exc.retry_after or 0, _backoff(self.request.retries))
         # Its own waits: Tango's resend window when throttled, and for outages a slower,
         # unjittered backoff than core.jobs' policy (a resend is never urgent).
         retry_task(self, exc, countdown=wait)
     except TangoError as exc:  # rejected, not found, auth: final; staff see why on the timeline
-        staff_actions.fail_resend(
-            line_item_id=line_item_id, request_event_id=request_event_id, error=exc
-        )
+        resend.fail_resend(line_item_id=line_item_id, request_event_id=request_event_id, error=exc)
         return "failed"
     return "resent" if event is not None else "already-done"
 
@@ -67,5 +63,5 @@ def resend_line_item_task(self: Task, line_item_id: int, request_event_id: int) 
     reject_on_worker_lost=True,
 )
 def run_bulk_job(job_id: int) -> dict[str, int]:
-    job = staff_bulk.perform_bulk_job(job_id=job_id)
+    job = bulk_jobs.perform_bulk_job(job_id=job_id)
     return {"done": job.done, "succeeded": job.succeeded, "failed": job.failed}

@@ -17,7 +17,10 @@ from celery.app.task import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from core.actor import Actor, ActorPath
+from core.errors import ActionNotAllowed
 from core.jobs import retry_task
+from orders.actions import refresh
 from orders.services import sync
 from tango.errors import TangoAuthError, TangoUnavailable
 
@@ -96,10 +99,13 @@ def flag_stuck_orders(self: Task) -> dict[str, Any]:
 def refresh_order_task(self: Task, order_id: int, acting_user_id: int | None = None) -> str:
     user = get_user_model().objects.filter(pk=acting_user_id).first() if acting_user_id else None
     try:
-        order = sync.refresh_order(order_id=order_id, acting_user=user)
+        # For the person who asked (audited as theirs), run by the worker.
+        order = refresh.refresh_order(
+            order_id=order_id, actor=Actor.for_user(user, path=ActorPath.WORKER)
+        )
     except TangoUnavailable as exc:
         retry_task(self, exc)
-    except sync.OrderNotPlaced as exc:
+    except ActionNotAllowed as exc:
         logger.info("refresh of order %s skipped: %s", order_id, exc)
         return "not placed"
     return order.tango_status

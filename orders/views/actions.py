@@ -1,6 +1,7 @@
 """Staff actions on an order or a line item: resend, hold, release, refresh, cancel/freeze.
 
-Each view checks its permission, validates the form, calls one service and answers with
+Each view checks its permission, validates the form, calls one action (orders/actions/, with
+the request's Actor) and answers with
 orders.views.detail.finish_action (redirect for plain POSTs, the fresh fragment for HTMX).
 """
 
@@ -12,13 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from core.access import client_ip, staff_view
+from core.access import staff_view
+from core.actor import Actor
 from core.errors import ActionNotAllowed
+from orders.actions.holds import hold, release
+from orders.actions.refresh import refresh_order
+from orders.actions.resend import request_order_resend, request_resend
+from orders.actions.rewards import LINE_ITEM_ACTIONS, perform_line_item_action
 from orders.forms import HoldForm, LineItemActionForm, ReleaseForm, ResendForm
 from orders.models import LineItem
-from orders.services.staff_actions import request_order_resend, request_resend
-from orders.services.staff_orders import hold, refresh, release
-from orders.services.staff_rewards import LINE_ITEM_ACTIONS, perform_line_item_action
 from orders.views.detail import finish_action, load_order
 from tango.errors import TangoError
 
@@ -37,12 +40,7 @@ def line_item_resend(request: HttpRequest, pk: int) -> HttpResponse:
         return finish_action(request, order, forms={f"resend-{pk}": form})
     target = form.target()
     try:
-        request_resend(
-            line_item_id=pk,
-            acting_user=request.user,
-            target=target,
-            ip_address=client_ip(request),
-        )
+        request_resend(line_item_id=pk, actor=Actor.from_request(request), target=target)
     except ActionNotAllowed as exc:
         return finish_action(request, order, error=str(exc))
     what = f"line {line_item.line_number}"
@@ -61,10 +59,7 @@ def order_resend(request: HttpRequest, pk: int) -> HttpResponse:
     target = form.target()
     try:
         events = request_order_resend(
-            order_id=order.pk,
-            acting_user=request.user,
-            target=target,
-            ip_address=client_ip(request),
+            order_id=order.pk, actor=Actor.from_request(request), target=target
         )
     except ActionNotAllowed as exc:
         return finish_action(request, order, error=str(exc))
@@ -75,20 +70,15 @@ def order_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _noted_order_action(
-    request: HttpRequest, pk: int, *, form_class: type, key: str, service: Any, success: str
+    request: HttpRequest, pk: int, *, form_class: type, key: str, action: Any, success: str
 ) -> HttpResponse:
-    """Hold and release: a form with a note, one service call, the result on the page."""
+    """Hold and release: a form with a note, one action, the result on the page."""
     order = load_order(pk)
     form = form_class(request.POST)
     if not form.is_valid():
         return finish_action(request, order, forms={key: form})
     try:
-        service(
-            order_id=order.pk,
-            acting_user=request.user,
-            note=form.cleaned_data["note"],
-            ip_address=client_ip(request),
-        )
+        action(order_id=order.pk, actor=Actor.from_request(request), note=form.cleaned_data["note"])
     except ActionNotAllowed as exc:
         return finish_action(request, order, error=str(exc))
     return finish_action(request, order, success=success)
@@ -102,7 +92,7 @@ def order_hold(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=HoldForm,
         key="hold",
-        service=hold,
+        action=hold,
         success="Order put on hold. It will not be placed.",
     )
 
@@ -115,7 +105,7 @@ def order_release(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=ReleaseForm,
         key="release",
-        service=release,
+        action=release,
         success="Order released: queued for placement.",
     )
 
@@ -125,7 +115,7 @@ def order_release(request: HttpRequest, pk: int) -> HttpResponse:
 def order_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     order = load_order(pk)
     try:
-        refresh(order_id=order.pk, acting_user=request.user, ip_address=client_ip(request))
+        refresh_order(order_id=order.pk, actor=Actor.from_request(request))
     except (ActionNotAllowed, TangoError) as exc:
         return finish_action(request, order, error=str(exc))
     return finish_action(request, order, success="Refreshed from Tango.")
@@ -147,8 +137,7 @@ def line_item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             action=action,
             reason_code=form.cleaned_data["reason_code"],
             other_reason=form.cleaned_data["other_reason"],
-            acting_user=request.user,
-            ip_address=client_ip(request),
+            actor=Actor.from_request(request),
         )
     except (ActionNotAllowed, TangoError) as exc:
         return finish_action(request, order, error=str(exc))

@@ -10,17 +10,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import (
-    client_ip,
     is_fragment_request,
     needed_role_text,
     staff_view,
     vary_on_htmx,
 )
+from core.actor import Actor
 from core.errors import ActionNotAllowed
+from orders.actions.bulk_jobs import MAX_BULK_ORDERS, start_bulk_job
 from orders.filters import OrderFilter
 from orders.forms import BulkForm
 from orders.models import BulkJob, Order
-from orders.services.staff_bulk import MAX_BULK_ORDERS, start_bulk_job
 
 ACTION_PERMS = {
     BulkJob.Action.RESEND: "orders.resend_reward",
@@ -58,8 +58,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
             action=action,
             order_ids=ids,
             reason=form.cleaned_data["reason"],
-            acting_user=request.user,
-            ip_address=client_ip(request),
+            actor=Actor.from_request(request),
         )
     except ActionNotAllowed as exc:
         messages.error(request, str(exc))

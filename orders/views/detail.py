@@ -19,29 +19,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import (
-    client_ip,
     is_fragment_request,
     perm_blocker,
     staff_view,
     vary_on_htmx,
 )
-from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
-from orders.models import LineItem, Order
-from orders.services.staff_actions import (
-    RESEND_MARKER_STALE,
-    ActionNotAllowed,
-    add_note,
-    resend_available_at,
-    resend_blocker,
-    unmask_recipient,
-)
-from orders.services.staff_orders import hold_blocker, refresh_blocker, release_blocker
-from orders.services.staff_rewards import (
+from core.actor import Actor
+from core.errors import ActionNotAllowed
+from orders.actions.holds import hold_blocker, release_blocker
+from orders.actions.notes import add_note, unmask_recipient
+from orders.actions.refresh import refresh_blocker
+from orders.actions.resend import RESEND_MARKER_STALE, resend_available_at, resend_blocker
+from orders.actions.rewards import (
     action_deadline,
     line_item_action_blocker,
     reveal_blocker,
     reveal_credential,
 )
+from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
+from orders.models import LineItem, Order
 from orders.statuses import (
     ORDER_STATUS_DESCRIPTIONS,
     ORDER_STATUS_NEXT_STEPS,
@@ -235,12 +231,7 @@ def order_add_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return finish_action(request, order, forms={"note": form})
-    add_note(
-        order_id=order.pk,
-        acting_user=request.user,
-        text=form.cleaned_data["text"],
-        ip_address=client_ip(request),
-    )
+    add_note(order_id=order.pk, actor=Actor.from_request(request), text=form.cleaned_data["text"])
     return finish_action(request, order, success="Note added.")
 
 
@@ -250,7 +241,7 @@ def order_add_note(request: HttpRequest, pk: int) -> HttpResponse:
 def order_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """Show recipient contact data unmasked for this one response (audited)."""
     order = load_order(pk)
-    unmask_recipient(order_id=order.pk, acting_user=request.user, ip_address=client_ip(request))
+    unmask_recipient(order_id=order.pk, actor=Actor.from_request(request))
     return render_detail(request, order, unmasked=True)
 
 
@@ -266,10 +257,7 @@ def line_item_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         return finish_action(request, order, forms={f"reveal-{pk}": form})
     try:
         reward = reveal_credential(
-            line_item_id=pk,
-            acting_user=request.user,
-            reason=form.cleaned_data["reason"],
-            ip_address=client_ip(request),
+            line_item_id=pk, actor=Actor.from_request(request), reason=form.cleaned_data["reason"]
         )
     except (ActionNotAllowed, TangoError) as exc:
         return finish_action(request, order, error=str(exc))

@@ -19,13 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from core.access import client_ip, is_fragment_request, staff_view, vary_on_htmx
+from core.access import is_fragment_request, staff_view, vary_on_htmx
+from core.actor import Actor
 from core.errors import ActionNotAllowed
 from core.paging import keyset_page
+from orders.actions.saved_views import clean_query_string, delete_view, save_view
 from orders.filters import FACETS, OrderFilter
 from orders.forms import BulkForm, SavedViewForm
 from orders.models import BulkJob, LineItem, Order, SavedView
-from orders.services.saved_views import clean_query_string, delete_view, save_view
 
 PAGE_SIZES = (25, 50, 100, 200)
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
@@ -181,8 +182,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             view = save_view(
                 name=form.cleaned_data["name"],
                 query_string=query_string,
-                acting_user=request.user,
-                ip_address=client_ip(request),
+                actor=Actor.from_request(request),
             )
         except ActionNotAllowed as exc:
             messages.error(request, str(exc))
@@ -199,6 +199,6 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk)
     if view.owner_id != request.user.pk and not request.user.has_perm("orders.delete_savedview"):
         raise PermissionDenied("Only its owner or an Admin can delete this saved view.")
-    delete_view(view_id=view.pk, acting_user=request.user, ip_address=client_ip(request))
+    delete_view(view_id=view.pk, actor=Actor.from_request(request))
     messages.success(request, f"Saved view “{view.name}” deleted.")
     return redirect("orders:list")

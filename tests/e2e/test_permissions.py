@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from orders.actions.resend import resend_blocker
 from orders.models import LineItem, OrderEvent
-from orders.services.staff_actions import resend_blocker
 from orders.statuses import LineItemStatus
 
 

@@ -10,9 +10,12 @@ import pytest
 from celery.exceptions import Retry
 
 from audit.models import AuditEntry
+from core.actor import Actor
+from core.errors import ValidationFailed
+from orders.actions import bulk_placement, entry
+from orders.actions.placement import Outcome
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.services import bulk, sync
-from orders.services.placement import Outcome, PlacementValidationError
+from orders.services import sync
 from orders.statuses import OrderSource, PlacementState
 from orders.tasks.placement import place_bulk_order_task
 from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
@@ -58,9 +61,9 @@ def enqueued(record_tasks) -> list:
 
 def test_bulk_order_needs_an_enabled_account(db, make_user, enqueued: list[int]) -> None:
     account = AccountFactory(async_orders_enabled=False)
-    with pytest.raises(bulk.BulkOrdersNotAllowed, match="not enabled for bulk"):
-        bulk.create_bulk_order(
-            account=account, lines=lines("10.00"), acting_user=make_user("Manager")
+    with pytest.raises(entry.BulkOrdersNotAllowed, match="not enabled for bulk"):
+        entry.create_bulk_order(
+            account=account, lines=lines("10.00"), actor=Actor.for_user(make_user("Manager"))
         )
     assert Order.objects.count() == 0 and enqueued == []
 
@@ -70,10 +73,10 @@ def test_create_bulk_order_stores_lines_and_enqueues_after_commit(
 ) -> None:
     user = make_user("Manager")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order = bulk.create_bulk_order(
+        order = entry.create_bulk_order(
             account=account,
             lines=lines("10.00", "20.50", "5.00"),
-            acting_user=user,
+            actor=Actor.for_user(user),
             campaign="Q4",
             message="Thanks!",
         )
@@ -92,13 +95,15 @@ def test_create_bulk_order_stores_lines_and_enqueues_after_commit(
 def test_invalid_line_is_named(account: Account, make_user, enqueued: list[int]) -> None:
     bad = lines("10.00", "10.00")
     bad[1]["recipient_email"] = ""
-    with pytest.raises(PlacementValidationError, match=r"^Line 2: An email address is required"):
-        bulk.create_bulk_order(account=account, lines=bad, acting_user=make_user("Manager"))
+    with pytest.raises(ValidationFailed, match=r"^Line 2: An email address is required"):
+        entry.create_bulk_order(
+            account=account, lines=bad, actor=Actor.for_user(make_user("Manager"))
+        )
     assert Order.objects.count() == 0
 
 
 def _queued_bulk_order(account: Account, *amounts: str) -> Order:
-    return bulk.create_bulk_order(account=account, lines=lines(*amounts), acting_user=None)
+    return entry.create_bulk_order(account=account, lines=lines(*amounts), actor=Actor.system())
 
 
 def _detail(order: Order, statuses: list[str], order_status: str | None) -> dict[str, Any]:
@@ -142,8 +147,8 @@ def test_place_bulk_order_posts_once_and_mirrors_the_outcome(
     }
     fake_tango.async_detail = _detail(order, ["COMPLETE", "FAILED"], "PARTIAL")
 
-    outcome = bulk.place_bulk_order(order_id=order.pk)
-    again = bulk.place_bulk_order(order_id=order.pk)  # a duplicate task delivery
+    outcome = bulk_placement.place_bulk_order(order_id=order.pk)
+    again = bulk_placement.place_bulk_order(order_id=order.pk)  # a duplicate task delivery
 
     assert (outcome.outcome, again.outcome) == (Outcome.PLACED, Outcome.NOT_CLAIMED)
     assert fake_tango.count("create_async_order") == 1
@@ -174,13 +179,13 @@ def test_unavailable_tango_requeues_and_the_retry_reuses_the_external_ref(
     fake_tango.fail_with = TangoUnavailable("timeout")
 
     with pytest.raises(TangoUnavailable):
-        bulk.place_bulk_order(order_id=order.pk)
+        bulk_placement.place_bulk_order(order_id=order.pk)
     order.refresh_from_db()
     assert order.state == PlacementState.QUEUED
 
     fake_tango.fail_with = None
     fake_tango.async_detail = _detail(order, ["COMPLETE"], "COMPLETE")
-    assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
     posted = [
         kw["external_ref_id"] for name, kw in fake_tango.calls if name == "create_async_order"
     ]
@@ -201,7 +206,7 @@ def test_rejections_are_final(
 ) -> None:
     order = _queued_bulk_order(account, "10.00")
     fake_tango.fail_with = error
-    bulk.place_bulk_order(order_id=order.pk)
+    bulk_placement.place_bulk_order(order_id=order.pk)
     order.refresh_from_db()
     assert order.state == state and order.placement_error_key == error.i18n_key
 
@@ -242,7 +247,7 @@ def test_single_orders_are_not_placed_through_the_bulk_path(account: Account) ->
     from tests.factories import OrderFactory
 
     with pytest.raises(ValueError, match="not a bulk order"):
-        bulk.place_bulk_order(order_id=OrderFactory().pk)
+        bulk_placement.place_bulk_order(order_id=OrderFactory().pk)
 
 
 def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
@@ -250,7 +255,7 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
 ) -> None:
     order = _queued_bulk_order(account, "10.00", "10.00")
     fake_tango.async_detail = _detail(order, ["PENDING", "PENDING"], "PENDING")
-    bulk.place_bulk_order(order_id=order.pk)
+    bulk_placement.place_bulk_order(order_id=order.pk)
     fake_tango.async_detail = _detail(order, ["COMPLETE", "COMPLETE"], None)  # derived status
 
     sync.sync_open_orders()
@@ -280,11 +285,11 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
             account.async_orders_enabled = True
             account.save(update_fields=["async_orders_enabled"])
             # .00 completes, .17 fails, .11 is PENDING for an hour then completes.
-            order = bulk.create_bulk_order(
-                account=account, lines=lines("10.00", "20.17", "30.11"), acting_user=None
+            order = entry.create_bulk_order(
+                account=account, lines=lines("10.00", "20.17", "30.11"), actor=Actor.system()
             )
 
-            assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+            assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
             order.refresh_from_db()
             assert order.reference_order_id and order.tango_status == "PENDING"
 

@@ -10,8 +10,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
-from audit.models import AuditEntry
-from orders.filters import AuditFilter, OrderFilter, _within_budget
+from orders.filters import OrderFilter, _within_budget
 from orders.models import Order
 from tests.factories import (
     AccountFactory,
@@ -112,22 +111,6 @@ def test_facets_count_orders_not_line_items():
     facets = filterset.facet_counts()
     assert facets["status"] == {"PARTIAL": 1}
     assert facets["li_status"] == {"COMPLETE": 1, "FAILED": 1}
-
-
-def test_audit_filter_by_user_action_and_day(make_user):
-    user = make_user("Manager")
-    AuditEntry.objects.create(actor=user, action="order.hold", object_id="1")
-    AuditEntry.objects.create(actor=None, action="credential.reveal", object_id="2")
-    today = timezone.localdate()
-
-    def audit(query: str) -> list[str]:
-        filterset = AuditFilter(QueryDict(query), queryset=AuditEntry.objects.all())
-        return sorted(filterset.qs.values_list("action", flat=True))
-
-    assert audit("actor=MANAGER-user") == ["order.hold"]
-    assert audit("action=credential") == ["credential.reveal"]
-    assert audit(f"at_from={today}&at_to={today}") == ["credential.reveal", "order.hold"]
-    assert audit(f"at_from={today + timedelta(days=1)}") == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL")

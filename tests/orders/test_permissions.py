@@ -3,26 +3,30 @@
 Every role here is a staff account (conftest's make_user); a role group without is_staff gets
 the 403 page everywhere.
 
-The table below is checked against the URLconf, so a new URL without a row fails this test.
+The table below is checked against the project's URLconf (rewards_admin.urls: every app's
+URLs, not only orders'), so a new URL without a row fails this test.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from core.roles import ROLE_PERMISSIONS
-from orders import urls
-from orders.models import BulkJob, SavedView
+from finance.models import ExportJob, PeriodClose
+from orders.models import BulkJob, Order, SavedView
 from orders.services import sync as sync_service
 from tests.factories import OrderFactory, at_tango
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
-NOT_CONSOLE = {"healthz", "tango-webhook"}  # public health check; HMAC-authenticated webhook
+# Public health check; HMAC-authenticated webhook.
+NOT_CONSOLE = {"orders:healthz", "orders:tango-webhook"}
 
 
 @dataclass(frozen=True)
@@ -35,30 +39,61 @@ class Route:
 
 
 RESEND = {"destination": "same", "reason_code": "NOT_RECEIVED"}
+REPORTS = ("orders.view_order", "orders.view_reports")
+EXPORTS = ("orders.view_order", "orders.export_orders")
+EXPORT = {"kind": "orders", "file_format": "csv", "scope": "list", "query_string": ""}
+FINANCE_ROUTES = [
+    Route("finance:reports", "get", REPORTS),
+    Route("finance:chart-status", "get", REPORTS),
+    Route("finance:chart-spend", "get", REPORTS),
+    Route("finance:export", "get", EXPORTS),
+    Route("finance:export", "post", EXPORTS, EXPORT),
+    Route("finance:export-columns", "get", EXPORTS),
+    # Someone else's export job does not exist for you (404); its owner's 200 is in
+    # tests/finance/test_permissions.py, which sweeps the finance URLs as their owners too.
+    Route("finance:export-job", "get", EXPORTS, ok=(404,)),
+    Route("finance:export-download", "get", EXPORTS, ok=(404,)),
+    Route("finance:tax", "get", REPORTS),
+    Route("finance:closes", "get", REPORTS),
+    Route("finance:close", "post", (*REPORTS, "finance.close_period"), {}, (302,)),
+    Route("finance:close-detail", "get", REPORTS),
+]
 ROUTES = [
-    Route("list", "get", ("orders.view_order",)),
-    Route("facets", "get", ("orders.view_order",)),
-    Route("detail", "get", ("orders.view_order",)),
-    Route("audit", "get", ("audit.view_auditentry",)),
-    Route("bulk-job", "get", ("orders.view_bulkjob",)),
-    Route("add-note", "post", ("orders.view_order", "orders.add_note"), {"text": "hi"}, ok=(302,)),
-    Route("unmask", "post", ("orders.view_order", "orders.view_recipient")),
-    Route("resend-order", "post", ("orders.view_order", "orders.resend_reward"), RESEND, (302,)),
+    Route("orders:list", "get", ("orders.view_order",)),
+    Route("orders:facets", "get", ("orders.view_order",)),
+    Route("orders:detail", "get", ("orders.view_order",)),
+    Route("audit:log", "get", ("audit.view_auditentry",)),
+    Route("orders:bulk-job", "get", ("orders.view_bulkjob",)),
     Route(
-        "resend-line-item", "post", ("orders.view_order", "orders.resend_reward"), RESEND, (302,)
+        "orders:add-note",
+        "post",
+        ("orders.view_order", "orders.add_note"),
+        {"text": "hi"},
+        ok=(302,),
     ),
-    Route("hold", "post", ("orders.view_order", "orders.hold_order"), {"note": "x"}, (302,)),
-    Route("release", "post", ("orders.view_order", "orders.release_order"), {}, (302,)),
-    Route("refresh", "post", ("orders.view_order", "orders.refresh_order"), {}, (302,)),
+    Route("orders:unmask", "post", ("orders.view_order", "orders.view_recipient")),
     Route(
-        "reveal",
+        "orders:resend-order", "post", ("orders.view_order", "orders.resend_reward"), RESEND, (302,)
+    ),
+    Route(
+        "orders:resend-line-item",
+        "post",
+        ("orders.view_order", "orders.resend_reward"),
+        RESEND,
+        (302,),
+    ),
+    Route("orders:hold", "post", ("orders.view_order", "orders.hold_order"), {"note": "x"}, (302,)),
+    Route("orders:release", "post", ("orders.view_order", "orders.release_order"), {}, (302,)),
+    Route("orders:refresh", "post", ("orders.view_order", "orders.refresh_order"), {}, (302,)),
+    Route(
+        "orders:reveal",
         "post",
         ("orders.view_order", "orders.reveal_credential"),
         {"reason": "ticket 1"},
     ),
     *[
         Route(
-            f"{action}-line-item",
+            f"orders:{action}-line-item",
             "post",
             ("orders.view_order", "orders.manage_line_item"),
             {"reason_code": "FRAUD"},
@@ -66,22 +101,29 @@ ROUTES = [
         )
         for action in ("cancel", "freeze", "unfreeze")
     ],
-    Route("saved-view-create", "post", ("orders.add_savedview",), {"name": "Mine"}, ok=(302,)),
-    Route("saved-view-delete", "post", ("orders.view_savedview",), ok=(302,)),
     Route(
-        "bulk-start",
+        "orders:saved-view-create", "post", ("orders.add_savedview",), {"name": "Mine"}, ok=(302,)
+    ),
+    Route("orders:saved-view-delete", "post", ("orders.view_savedview",), ok=(302,)),
+    Route(
+        "orders:bulk-start",
         "post",
         ("orders.view_order", "orders.add_bulkjob", "orders.release_order"),
         {"action": "release", "ids": ["1"]},
         (302,),
     ),
+    *FINANCE_ROUTES,
 ]
 
 
 @pytest.fixture
 def world(db, make_user, monkeypatch, fake_tango):
     """One object of each kind the URLs point at, and Tango stubbed out."""
-    monkeypatch.setattr(sync_service, "refresh_order", lambda **kwargs: None)
+    monkeypatch.setattr(
+        sync_service,
+        "read_order",
+        lambda **kw: sync_service.OrderRead(order=Order.objects.get(pk=kw["order_id"])),
+    )
     owner = make_user("Admin", username="owner")
     order = at_tango(OrderFactory(placed=True))
     return {
@@ -89,32 +131,75 @@ def world(db, make_user, monkeypatch, fake_tango):
         "line_item": order.line_items.get(),
         "job": BulkJob.objects.create(action="release", order_ids=[order.pk], created_by=owner),
         "view": SavedView.objects.create(name="All", query_string="", owner=owner),
+        "export": ExportJob.objects.create(
+            owner=owner,
+            kind="orders",
+            file_format="csv",
+            expires_at=timezone.now() + timedelta(hours=1),
+        ),
+        "close": PeriodClose.objects.create(
+            period_start="2026-03-01",
+            period_end="2026-03-31",
+            time_zone="UTC",
+            rows="account",
+            key="sweep",
+            closed_by=owner,
+        ),
     }
 
 
 def url_for(route: Route, world: dict) -> str:
-    kwargs: dict[str, int] = {}
-    if route.name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
+    kwargs: dict[str, Any] = {}
+    name = route.name.split(":")[1]
+    if route.name.startswith("finance:"):
+        return finance_url(name, world)
+    if name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
         kwargs["pk"] = world["order"].pk
-    elif route.name.endswith("line-item") or route.name == "reveal":
+    elif name.endswith("line-item") or name == "reveal":
         kwargs["pk"] = world["line_item"].pk
-    elif route.name == "bulk-job":
+    elif name == "bulk-job":
         kwargs["pk"] = world["job"].pk
-    elif route.name == "saved-view-delete":
+    elif name == "saved-view-delete":
         kwargs["pk"] = world["view"].pk
-    return reverse(f"orders:{route.name}", kwargs=kwargs)
+    return reverse(route.name, kwargs=kwargs)
+
+
+def finance_url(name: str, world: dict) -> str:
+    if name == "chart-spend":
+        return reverse("finance:chart-spend", args=[world["order"].account.currency])
+    if name in {"export-job", "export-download"}:
+        return reverse(f"finance:{name}", args=[world["export"].token])
+    if name == "close-detail":
+        return reverse("finance:close-detail", args=[world["close"].pk])
+    return reverse(f"finance:{name}")
 
 
 def role_may(role: str, route: Route) -> bool:
     granted = set(ROLE_PERMISSIONS[role])
-    if route.name == "saved-view-delete":  # not the owner: needs the Admin-only delete perm
+    if route.name == "orders:saved-view-delete":  # not the owner: needs the Admin-only delete perm
         return {"orders.delete_savedview", "orders.view_savedview"} <= granted
     return set(route.perms) <= granted
 
 
+def _our_view_names(patterns: list, namespace: str = "") -> set[str]:
+    """`namespace:name` of every URL of the project whose view is ours, however deep it is
+    included: not Django's auth views, nor the Django admin (it checks its own model perms)."""
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == "admin":
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            names |= _our_view_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and not pattern.lookup_str.startswith("django."):
+            names.add(f"{namespace}:{pattern.name}" if namespace else str(pattern.name))
+    return names
+
+
 def test_the_sweep_covers_every_console_url():
-    declared = {pattern.name for pattern in urls.urlpatterns} - NOT_CONSOLE
+    declared = _our_view_names(get_resolver().url_patterns) - NOT_CONSOLE
     assert declared == {route.name for route in ROUTES}
+    assert {"audit:log", "finance:reports"} <= declared  # not only orders' URLs
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -222,6 +307,7 @@ MATRIX_ROWS = {
     "Audit log page": "audit.view_auditentry",
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
+    "Close a reporting period": "finance.close_period",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",
 }

@@ -1,4 +1,4 @@
-"""Order entry and exactly-once placement (orders/services/placement.py, orders/tasks/placement.py).
+"""Order entry and exactly-once placement (orders/actions/entry.py and placement.py, the task).
 
 Most tests drive the service with `FakeTango` (tango.testing), an in-memory Tango that keeps
 one order per externalRefID per account like the real one and can lose answers on purpose.
@@ -20,18 +20,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.actor import Actor
+from core.errors import ActionNotAllowed, ValidationFailed
+from orders.actions.entry import create_order
+from orders.actions.holds import hold_order, release_order, submit_order
+from orders.actions.placement import Outcome, place_order
+from orders.actions.sweeper import sweep_stuck_placements
 from orders.models import Order, OrderEvent
-from orders.services.placement import (
-    Outcome,
-    PlacementValidationError,
-    create_order,
-    hold_order,
-    place_order,
-    release_order,
-    submit_order,
-    sweep_stuck_placements,
-)
-from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
 from tango.errors import (
@@ -44,6 +39,7 @@ from tango.testing import FakeTango
 from tests.factories import (
     AccountFactory,
     CatalogItemFactory,
+    OrderEventFactory,
     OrderFactory,
     UserFactory,
 )
@@ -88,7 +84,7 @@ def account(db):
     return AccountFactory()
 
 
-def new_order(account, *, submit=True, amount="25.00", acting_user=None, **overrides):
+def new_order(account, *, submit=True, amount="25.00", actor=None, **overrides):
     fields = {
         "account": account,
         "utid": "U100001",
@@ -97,7 +93,7 @@ def new_order(account, *, submit=True, amount="25.00", acting_user=None, **overr
         "recipient_first_name": "Jane",
         "recipient_last_name": "Doe",
         "recipient_email": "jane@example.com",
-        "acting_user": acting_user,
+        "actor": actor or Actor.system(),
         "submit": submit,
     }
     fields.update(overrides)
@@ -121,7 +117,7 @@ def test_create_order_stores_order_line_item_timeline_and_enqueues_after_commit(
     settings.TANGO_EXTERNAL_REF_PREFIX = "acme"
     staff = UserFactory(role="Manager")
     with django_capture_on_commit_callbacks() as callbacks:
-        order = new_order(account, acting_user=staff, campaign="Q3")
+        order = new_order(account, actor=Actor.for_user(staff), campaign="Q3")
         assert enqueued == []  # not before the commit
     assert len(callbacks) == 1
     callbacks[0]()
@@ -151,10 +147,10 @@ def test_draft_is_not_enqueued_until_submitted(
         order = new_order(account, submit=False)
     assert callbacks == [] and order.state == PlacementState.DRAFT
     with django_capture_on_commit_callbacks(execute=True):
-        assert submit_order(order_id=order.pk, acting_user=None) is True
+        assert submit_order(order_id=order.pk, actor=Actor.system()) is True
     assert enqueued == [order.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        assert submit_order(order_id=order.pk, acting_user=None) is False
+        assert submit_order(order_id=order.pk, actor=Actor.system()) is False
     assert enqueued == [order.pk]
 
 
@@ -195,7 +191,7 @@ def test_unknown_utid_is_left_for_tango_to_judge(account, enqueued):
 )
 @pytest.mark.django_db
 def test_create_order_validation_messages(account, catalog, enqueued, overrides, message):
-    with pytest.raises(PlacementValidationError, match=re.escape(message)):
+    with pytest.raises(ValidationFailed, match=re.escape(message)):
         new_order(account, **overrides)
     assert Order.objects.count() == 0
 
@@ -203,26 +199,26 @@ def test_create_order_validation_messages(account, catalog, enqueued, overrides,
 @pytest.mark.django_db
 def test_fixed_value_inactive_physical_and_account_checks(account, enqueued):
     CatalogItemFactory(fixed=True)
-    with pytest.raises(PlacementValidationError, match=r"fixed value of 25\.00 USD"):
+    with pytest.raises(ValidationFailed, match=r"fixed value of 25\.00 USD"):
         new_order(account, utid="U200025", amount="20")
     assert new_order(account, utid="U200025", amount="25").amount == Decimal("25.00")
 
     CatalogItemFactory(utid="U200999", reward_name="Discontinued", status="inactive")
-    with pytest.raises(PlacementValidationError, match="is inactive in Tango's catalog"):
+    with pytest.raises(ValidationFailed, match="is inactive in Tango's catalog"):
         new_order(account, utid="U200999")
 
     CatalogItemFactory(physical=True)
     mail = {"delivery_method": "ADDRESS", "utid": "U300001", "amount": "50"}
-    with pytest.raises(PlacementValidationError, match="needs: city, state, postal code"):
+    with pytest.raises(ValidationFailed, match="needs: city, state, postal code"):
         new_order(account, address={"street1": "1 Main St", "country": "US"}, **mail)
-    with pytest.raises(PlacementValidationError, match="NONE delivery is not possible"):
+    with pytest.raises(ValidationFailed, match="NONE delivery is not possible"):
         new_order(account, utid="U300001", amount="50", delivery_method="NONE")
     address = {"street1": "1 Main St", "city": "Austin", "state": "TX"}
     order = new_order(account, address={**address, "postal_code": "78701", "country": "us"}, **mail)
     assert order.line_items.get().address_country == "US"
 
     inactive = AccountFactory(identifier="initech-usd-01", status="INACTIVE")
-    with pytest.raises(PlacementValidationError, match="only accepts orders on ACTIVE"):
+    with pytest.raises(ValidationFailed, match="only accepts orders on ACTIVE"):
         new_order(inactive)
 
 
@@ -412,7 +408,9 @@ def test_insufficient_funds_holds_then_release_requeues_after_commit(
 
     manager = UserFactory(role="Manager")
     with django_capture_on_commit_callbacks() as callbacks:
-        assert release_order(order_id=order.pk, acting_user=manager, note="funded") is True
+        assert (
+            release_order(order_id=order.pk, actor=Actor.for_user(manager), note="funded") is True
+        )
         assert enqueued == []
     assert len(callbacks) == 1
     callbacks[0]()
@@ -424,7 +422,7 @@ def test_insufficient_funds_holds_then_release_requeues_after_commit(
 
     # Releasing again (double click) neither fails nor enqueues twice.
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert release_order(order_id=order.pk, acting_user=manager) is False
+        assert release_order(order_id=order.pk, actor=Actor.for_user(manager)) is False
     assert callbacks == [] and enqueued == [order.pk]
 
     assert place_order(order_id=order.pk).outcome == Outcome.PLACED
@@ -439,7 +437,7 @@ def test_retrying_a_failed_order_keeps_its_external_ref(
     tango.errors["create_order"] = [TangoRejected("Item requires approval", status_code=428)]
     place_order(order_id=order.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert release_order(order_id=order.pk, acting_user=UserFactory()) is True
+        assert release_order(order_id=order.pk, actor=Actor.for_user(UserFactory())) is True
     assert enqueued == [order.pk]
     assert place_order(order_id=order.pk).outcome == Outcome.PLACED
     order.refresh_from_db()
@@ -456,10 +454,10 @@ def test_hold_stops_a_queued_order_and_refuses_once_placing(
     order = queued_order(account, enqueued, django_capture_on_commit_callbacks)
     manager = UserFactory(role="Manager")
     assert hold_order(
-        order_id=order.pk, acting_user=manager, reason=HoldReason.STAFF, note="check PO"
+        order_id=order.pk, actor=Actor.for_user(manager), reason=HoldReason.STAFF, note="check PO"
     )
     assert not hold_order(
-        order_id=order.pk, acting_user=manager, reason=HoldReason.STAFF, note="again"
+        order_id=order.pk, actor=Actor.for_user(manager), reason=HoldReason.STAFF, note="again"
     )
     order.refresh_from_db()
     assert (order.state, order.hold_reason, order.hold_note) == ("held", "staff", "check PO")
@@ -469,8 +467,10 @@ def test_hold_stops_a_queued_order_and_refuses_once_placing(
     assert tango.count("create_order") == 0
 
     placed = OrderFactory(placed=True)
-    with pytest.raises(PlacementValidationError, match="only orders not yet sent"):
-        hold_order(order_id=placed.pk, acting_user=manager, reason=HoldReason.STAFF, note="x")
+    with pytest.raises(ActionNotAllowed, match="only orders not yet sent"):
+        hold_order(
+            order_id=placed.pk, actor=Actor.for_user(manager), reason=HoldReason.STAFF, note="x"
+        )
 
 
 @pytest.mark.django_db
@@ -541,7 +541,7 @@ def _queued_at(order, moment, **fields):
 
 def _claim_seen_at(moment):
     """A placement attempt somewhere at `moment`: the queue is moving."""
-    record_event(
+    OrderEventFactory(
         order=OrderFactory(placed=True),
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
         source="worker",

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 import tango as tango_package
+from core.actor import Actor
+from orders.actions import bulk_placement, entry
+from orders.actions.placement import Outcome, place_order
 from orders.models import Account, Order
-from orders.services import bulk
-from orders.services.placement import Outcome, place_order
 from orders.statuses import PlacementState
 from tango import errors
 from tango.testing import FakeTango
@@ -126,7 +127,7 @@ def _bulk_order(account: Account) -> Order:
         {"utid": "U100001", "amount": a, "recipient_first_name": "R", "recipient_email": "r@x.io"}
         for a in ("10.00", "20.00")
     ]
-    return bulk.create_bulk_order(account=account, lines=lines, acting_user=None)
+    return entry.create_bulk_order(account=account, lines=lines, actor=Actor.system())
 
 
 def test_bulk_order_already_at_tango_is_read_back_and_adopted(
@@ -149,7 +150,7 @@ def test_bulk_order_already_at_tango_is_read_back_and_adopted(
         ],
     }
 
-    assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.ADOPTED
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.ADOPTED
 
     assert fake.count("create_async_order") == 1 and fake.count("get_async_order") >= 1
     order.refresh_from_db()
@@ -165,6 +166,6 @@ def test_bulk_already_exists_but_not_found_fails(bulk_account, fake_tango: FakeT
     fake_tango.errors["create_async_order"] = already_exists()  # async_detail None: 404
     order = _bulk_order(bulk_account)
 
-    assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.FAILED
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.FAILED
     order.refresh_from_db()
     assert order.state == _P.PLACEMENT_FAILED and order.placement_error_key == "409.024"

@@ -16,22 +16,23 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.actor import Actor
+from core.errors import ActionNotAllowed
+from orders.actions import bulk_placement, entry
+from orders.actions.holds import hold_order, release_order, submit_order
+from orders.actions.placement import Outcome, place_order
+from orders.actions.sweeper import sweep_stuck_placements
 from orders.models import Account, Order, OrderEvent
-from orders.services import bulk
-from orders.services.placement import (
-    Outcome,
-    PlacementValidationError,
-    hold_order,
-    place_order,
-    release_order,
-    submit_order,
-    sweep_stuck_placements,
-)
-from orders.services.timeline import record_event
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
 from tango.testing import FakeTango
-from tests.factories import AccountFactory, CatalogItemFactory, OrderFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    CatalogItemFactory,
+    OrderEventFactory,
+    OrderFactory,
+    UserFactory,
+)
 
 _P = PlacementState
 
@@ -78,7 +79,9 @@ def bulk_order(account: Account, *, submit: bool = True) -> Order:
         }
         for n, amount in enumerate(("10.00", "20.00", "30.00"), 1)
     ]
-    return bulk.create_bulk_order(account=account, lines=lines, acting_user=None, submit=submit)
+    return entry.create_bulk_order(
+        account=account, lines=lines, actor=Actor.system(), submit=submit
+    )
 
 
 def drain(enqueued: list[tuple[str, int]]) -> list[str]:
@@ -98,7 +101,6 @@ def test_bulk_order_creation_enqueues_the_bulk_task(
     with django_capture_on_commit_callbacks(execute=True):
         order = bulk_order(account)
     assert enqueued == [("bulk", order.pk)]
-    assert bulk.enqueue_bulk_placement is not None  # kept for callers of the old name
 
 
 def test_submitting_a_bulk_draft_enqueues_the_bulk_task_and_never_posts_orders(
@@ -106,7 +108,7 @@ def test_submitting_a_bulk_draft_enqueues_the_bulk_task_and_never_posts_orders(
 ) -> None:
     order = bulk_order(account, submit=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert submit_order(order_id=order.pk, acting_user=UserFactory(role="Manager"))
+        assert submit_order(order_id=order.pk, actor=Actor.for_user(UserFactory(role="Manager")))
 
     assert enqueued == [("bulk", order.pk)]
     assert drain(enqueued) == [str(Outcome.PLACED)]
@@ -122,7 +124,7 @@ def test_releasing_a_bulk_order_enqueues_the_bulk_task_and_never_posts_orders(
     order = bulk_order(account, submit=False)
     Order.objects.filter(pk=order.pk).update(state=from_state)
     with django_capture_on_commit_callbacks(execute=True):
-        assert release_order(order_id=order.pk, acting_user=UserFactory(role="Manager"))
+        assert release_order(order_id=order.pk, actor=Actor.for_user(UserFactory(role="Manager")))
 
     assert enqueued == [("bulk", order.pk)]
     drain(enqueued)
@@ -143,7 +145,7 @@ def test_sweeper_redrives_bulk_orders_through_the_bulk_task(
         state=_P.QUEUED, updated_at=now - timedelta(minutes=20)
     )
     # Nothing claimed for half an hour: every old QUEUED order is re-driven ("stalled").
-    record_event(
+    OrderEventFactory(
         order=OrderFactory(placed=True),
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
         source="worker",
@@ -165,7 +167,7 @@ def test_the_single_order_task_refuses_a_bulk_order(account, tango, enqueued, ca
     order = bulk_order(account, submit=False)
     Order.objects.filter(pk=order.pk).update(state=_P.QUEUED)
 
-    with caplog.at_level(logging.ERROR, logger="orders.services.placement"):
+    with caplog.at_level(logging.ERROR, logger="orders.actions.placement"):
         outcome = place_order(order_id=order.pk)
         task_result = placement_tasks.place_order_task(order.pk)
 
@@ -183,13 +185,17 @@ def test_the_single_order_task_refuses_a_bulk_order(account, tango, enqueued, ca
 def test_hold_is_refused_once_a_placement_attempt_was_made(enqueued) -> None:
     order = OrderFactory(placement_attempts=1)  # QUEUED again after an attempt lost its answer
     manager = UserFactory(role="Manager")
-    with pytest.raises(PlacementValidationError, match="may already be at Tango"):
-        hold_order(order_id=order.pk, acting_user=manager, reason=HoldReason.STAFF, note="x")
+    with pytest.raises(ActionNotAllowed, match="may already be at Tango"):
+        hold_order(
+            order_id=order.pk, actor=Actor.for_user(manager), reason=HoldReason.STAFF, note="x"
+        )
     order.refresh_from_db()
     assert order.state == _P.QUEUED and order.hold_reason == ""
     # Never attempted: holding is still fine.
     fresh = OrderFactory()
-    assert hold_order(order_id=fresh.pk, acting_user=manager, reason=HoldReason.STAFF, note="x")
+    assert hold_order(
+        order_id=fresh.pk, actor=Actor.for_user(manager), reason=HoldReason.STAFF, note="x"
+    )
 
 
 def _held_meanwhile(order_id: int) -> None:
@@ -220,7 +226,7 @@ def test_a_late_bulk_acceptance_adopts_an_order_held_meanwhile(account, tango, e
     tango.hooks["create_async_order"] = lambda call: _held_meanwhile(order.pk)
     order = bulk_order(account)
 
-    assert bulk.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
     order.refresh_from_db()
     assert (order.state, order.hold_reason) == (_P.PLACED, "")
 
@@ -233,7 +239,7 @@ def test_an_imported_order_is_no_evidence_that_queued_orders_were_overtaken(
     enqueued, django_capture_on_commit_callbacks
 ) -> None:
     now = timezone.now()
-    record_event(  # the queue is moving: not "stalled"
+    OrderEventFactory(  # the queue is moving: not "stalled"
         order=OrderFactory(placed=True),
         kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
         source="worker",

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from core import masking
+from core.actor import Actor
 from core.roles import ensure_roles
+from orders.actions import resend
 from orders.models import OrderEvent, WebhookEvent
-from orders.services import staff_actions
 from orders.templatetags import console
 from tango.types import Credential, Reward
 from tango.types import mask_phone as tango_mask_phone
@@ -210,13 +211,12 @@ def test_an_https_credential_links_out_without_an_opener(client, make_user, fake
 
 def resend_to_a_corrected_email(staff) -> OrderEvent:
     line_item = OrderFactory(placed=True).line_items.get()
-    return staff_actions.request_resend(
+    return resend.request_resend(
         line_item_id=line_item.pk,
-        acting_user=staff,
-        target=staff_actions.ResendTarget(
+        actor=Actor.for_user(staff, ip="127.0.0.1"),
+        target=resend.ResendTarget(
             new_email="new.person@example.org", reason="typo in the address"
         ),
-        ip_address="127.0.0.1",
         enqueue=False,
     )
 

@@ -1,4 +1,4 @@
-"""Staff action services and their tasks: resend, hold/release, reveal, line-item actions, bulk."""
+"""Staff actions and their tasks: resend, hold/release, reveal, line-item actions, bulk."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.actor import Actor
 from core.errors import ActionNotAllowed
+from orders.actions import bulk_jobs, holds, notes, resend, rewards
+from orders.actions.resend import ResendTarget
+from orders.actions.saved_views import clean_query_string, delete_view, save_view
 from orders.models import BulkJob, LineItem, OrderEvent
-from orders.services import staff_actions, staff_bulk, staff_orders, staff_rewards
-from orders.services.saved_views import clean_query_string, delete_view, save_view
-from orders.services.staff_actions import ResendTarget
 from orders.tasks.staff import resend_line_item_task, run_bulk_job
 from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
 from tango.testing import FakeTango
@@ -44,11 +45,10 @@ def placed_line_item(**kwargs) -> LineItem:
 
 
 def request(line_item: LineItem, user, **target) -> OrderEvent:
-    return staff_actions.request_resend(
+    return resend.request_resend(
         line_item_id=line_item.pk,
-        acting_user=user,
+        actor=Actor.for_user(user, ip=IP),
         target=ResendTarget(**target),
-        ip_address=IP,
     )
 
 
@@ -97,7 +97,7 @@ def test_the_claim_itself_refuses_a_racing_second_request(staff):
     stale = LineItem.objects.get(pk=line_item.pk)  # read before the first claim
     request(line_item, staff)
     LineItem.objects.filter(pk=line_item.pk).update(resend_requested_at=timezone.now())
-    assert staff_actions.resend_blocker(stale) is None  # the loser's view of the world
+    assert resend.resend_blocker(stale) is None  # the loser's view of the world
     with pytest.raises(ActionNotAllowed):
         request(stale, staff)
 
@@ -127,7 +127,7 @@ def test_resend_is_refused_for_rewards_tango_cannot_resend(staff, changes, reaso
 
 def test_resend_of_an_unplaced_order_is_refused(staff, db):
     line_item = OrderFactory().line_items.get()
-    assert "not been placed" in staff_actions.resend_blocker(line_item)
+    assert "not been placed" in resend.resend_blocker(line_item)
 
 
 def test_a_corrected_address_needs_a_reason(staff):
@@ -142,7 +142,7 @@ def test_perform_resend_sends_once_and_writes_the_result(staff, tango):
     line_item = placed_line_item()
     event = request(line_item, staff, new_email="fixed@example.com", reason="typo in domain")
 
-    result = staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
+    result = resend.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
 
     assert tango.names() == ["resend_line_item"]
     _, kwargs = tango.calls[0]
@@ -157,7 +157,7 @@ def test_perform_resend_sends_once_and_writes_the_result(staff, tango):
     assert "f***@example.com" in result.message and "fixed@" not in result.message
 
     # A redelivered task (acks_late) finds the request answered and does not resend.
-    again = staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
+    again = resend.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
     assert again is None
     assert tango.names() == ["resend_line_item"]
 
@@ -165,7 +165,7 @@ def test_perform_resend_sends_once_and_writes_the_result(staff, tango):
 def test_a_corrected_mobile_switches_an_email_reward_to_text(staff, tango):
     line_item = placed_line_item()
     event = request(line_item, staff, new_mobile="+15551234567", reason="prefers SMS")
-    staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
+    resend.perform_resend(line_item_id=line_item.pk, request_event_id=event.pk)
     kwargs = tango.calls[0][1]
     assert kwargs["new_mobile_number"] == "+15551234567"
     assert kwargs["new_delivery_method"] == "PHONE"
@@ -224,7 +224,7 @@ def test_task_succeeds(staff, tango):
     assert resend_line_item_task(line_item.pk, event.pk) == "resent"
 
 
-# --- hold / release (through the placement service) ------------------------------------------
+# --- hold / release ------------------------------------------
 
 
 def test_hold_and_release_write_one_audit_row_each_with_the_ip(
@@ -234,24 +234,41 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
     record_tasks(lambda name, kw: enqueued.append((name, kw["order_id"])))
     order = OrderFactory()  # queued, not placed yet
 
-    staff_orders.hold(order_id=order.pk, acting_user=staff, note="customer asked", ip_address=IP)
+    holds.hold(
+        order_id=order.pk,
+        actor=Actor.for_user(staff, ip=IP),
+        note="customer asked",
+    )
     order.refresh_from_db()
     assert (order.state, order.hold_reason, order.hold_note) == ("held", "staff", "customer asked")
     hold_rows = AuditEntry.objects.filter(action="order.hold")
     assert [(row.ip_address, row.actor) for row in hold_rows] == [(IP, staff)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff_orders.release(order_id=order.pk, acting_user=staff, note="ok now", ip_address=IP)
+        holds.release(
+            order_id=order.pk,
+            actor=Actor.for_user(staff, ip=IP),
+            note="ok now",
+        )
     order.refresh_from_db()
     assert order.state == "queued"
     assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
-    assert AuditEntry.objects.filter(action="order.release", ip_address=IP).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="order.release",
+        ).count()
+        == 1
+    )
 
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(ActionNotAllowed),
     ):
-        staff_orders.release(order_id=order.pk, acting_user=staff, note="", ip_address=IP)
+        holds.release(
+            order_id=order.pk,
+            actor=Actor.for_user(staff, ip=IP),
+            note="",
+        )
     # The double click enqueued nothing more.
     assert enqueued == [("orders.tasks.placement.place_order_task", order.pk)]
 
@@ -259,12 +276,20 @@ def test_hold_and_release_write_one_audit_row_each_with_the_ip(
 def test_hold_is_refused_once_the_order_is_at_tango(staff):
     order = OrderFactory(placed=True)
     with pytest.raises(ActionNotAllowed, match="Tango has no hold API"):
-        staff_orders.hold(order_id=order.pk, acting_user=staff, note="x", ip_address=IP)
+        holds.hold(
+            order_id=order.pk,
+            actor=Actor.for_user(staff, ip=IP),
+            note="x",
+        )
 
 
 def test_hold_needs_a_reason(staff):
     with pytest.raises(ActionNotAllowed, match="reason"):
-        staff_orders.hold(order_id=OrderFactory().pk, acting_user=staff, note=" ", ip_address=IP)
+        holds.hold(
+            order_id=OrderFactory().pk,
+            actor=Actor.for_user(staff, ip=IP),
+            note=" ",
+        )
 
 
 # --- credential reveal ------------------------------------------------------------------------
@@ -272,8 +297,10 @@ def test_hold_needs_a_reason(staff):
 
 def test_reveal_fetches_from_tango_audits_and_stores_nothing(staff, tango):
     line_item = placed_line_item()
-    reward = staff_rewards.reveal_credential(
-        line_item_id=line_item.pk, acting_user=staff, reason="ticket 42", ip_address=IP
+    reward = rewards.reveal_credential(
+        line_item_id=line_item.pk,
+        actor=Actor.for_user(staff, ip=IP),
+        reason="ticket 42",
     )
     assert tango.names() == ["get_order"]
     assert reward.credentials[1].value == "9876-5432"
@@ -287,15 +314,16 @@ def test_reveal_fetches_from_tango_audits_and_stores_nothing(staff, tango):
 
 def test_reveal_needs_a_reason_and_an_issued_reward(staff, tango):
     with pytest.raises(ActionNotAllowed, match="reason"):
-        staff_rewards.reveal_credential(
-            line_item_id=placed_line_item().pk, acting_user=staff, reason=" ", ip_address=IP
+        rewards.reveal_credential(
+            line_item_id=placed_line_item().pk,
+            actor=Actor.for_user(staff, ip=IP),
+            reason=" ",
         )
     with pytest.raises(ActionNotAllowed, match="COMPLETE"):
-        staff_rewards.reveal_credential(
+        rewards.reveal_credential(
             line_item_id=placed_line_item(status="PENDING").pk,
-            acting_user=staff,
+            actor=Actor.for_user(staff, ip=IP),
             reason="x",
-            ip_address=IP,
         )
     assert tango.calls == []
 
@@ -315,13 +343,12 @@ def choice_line_item(**kwargs) -> LineItem:
 
 def test_cancel_calls_tango_and_stores_what_tango_says_now(staff, tango):
     line_item = choice_line_item()
-    staff_rewards.perform_line_item_action(
+    rewards.perform_line_item_action(
         line_item_id=line_item.pk,
         action="cancel",
         reason_code="DUPLICATE",
         other_reason="",
-        acting_user=staff,
-        ip_address=IP,
+        actor=Actor.for_user(staff, ip=IP),
     )
     assert tango.names() == ["cancel_line_item", "get_line_item"]
     assert tango.calls[0][1] == {
@@ -351,13 +378,12 @@ def test_cancel_calls_tango_and_stores_what_tango_says_now(staff, tango):
 def test_line_item_actions_are_refused_outside_tangos_rules(staff, tango, action, changes, reason):
     line_item = choice_line_item(**changes)
     with pytest.raises(ActionNotAllowed, match=reason):
-        staff_rewards.perform_line_item_action(
+        rewards.perform_line_item_action(
             line_item_id=line_item.pk,
             action=action,
             reason_code="FRAUD",
             other_reason="",
-            acting_user=staff,
-            ip_address=IP,
+            actor=Actor.for_user(staff, ip=IP),
         )
     assert tango.calls == []
 
@@ -370,7 +396,7 @@ def test_only_choice_products_can_be_cancelled(staff):
         date_issued=timezone.now(),
         can_cancel=True,
     )
-    assert "Choice products" in staff_rewards.line_item_action_blocker(line_item, "cancel")
+    assert "Choice products" in rewards.line_item_action_blocker(line_item, "cancel")
 
 
 # --- notes, unmasking, saved views -------------------------------------------------------------
@@ -378,7 +404,11 @@ def test_only_choice_products_can_be_cancelled(staff):
 
 def test_note_goes_on_the_timeline_and_into_the_audit_log(staff):
     order = OrderFactory()
-    staff_actions.add_note(order_id=order.pk, acting_user=staff, text="Called Jane", ip_address=IP)
+    notes.add_note(
+        order_id=order.pk,
+        actor=Actor.for_user(staff, ip=IP),
+        text="Called Jane",
+    )
     assert order.events.get(kind=OrderEvent.Kind.NOTE).message == "Called Jane"
     assert AuditEntry.objects.get(action="order.note").ip_address == IP
 
@@ -388,12 +418,21 @@ def test_saved_view_keeps_filters_but_not_paging(staff):
         "status=FAILED&sort=-amount"
     )
     view = save_view(
-        name="Failed", query_string="status=FAILED&before=x", acting_user=staff, ip_address=IP
+        name="Failed",
+        query_string="status=FAILED&before=x",
+        actor=Actor.for_user(staff, ip=IP),
     )
     assert view.query_string == "status=FAILED"
     with pytest.raises(ActionNotAllowed, match="already exists"):
-        save_view(name="failed", query_string="", acting_user=staff, ip_address=IP)
-    delete_view(view_id=view.pk, acting_user=staff, ip_address=IP)
+        save_view(
+            name="failed",
+            query_string="",
+            actor=Actor.for_user(staff, ip=IP),
+        )
+    delete_view(
+        view_id=view.pk,
+        actor=Actor.for_user(staff, ip=IP),
+    )
     assert AuditEntry.objects.filter(action__startswith="saved_view.").count() == 2
 
 
@@ -406,18 +445,20 @@ def test_bulk_job_is_enqueued_after_commit_and_refuses_too_many(
     started = []
     record_tasks(lambda name, kw: started.append((name, kw["job_id"])))
     with django_capture_on_commit_callbacks(execute=True):
-        job = staff_bulk.start_bulk_job(
-            action="release", order_ids=[3, 1, 3], reason="", acting_user=staff, ip_address=IP
+        job = bulk_jobs.start_bulk_job(
+            action="release",
+            order_ids=[3, 1, 3],
+            reason="",
+            actor=Actor.for_user(staff, ip=IP),
         )
     assert started == [("orders.tasks.staff.run_bulk_job", job.pk)]
     assert (job.order_ids, job.total) == ([1, 3], 2)
     with pytest.raises(ActionNotAllowed, match="at most"):
-        staff_bulk.start_bulk_job(
+        bulk_jobs.start_bulk_job(
             action="release",
-            order_ids=list(range(1, staff_bulk.MAX_BULK_ORDERS + 2)),
+            order_ids=list(range(1, bulk_jobs.MAX_BULK_ORDERS + 2)),
             reason="",
-            acting_user=staff,
-            ip_address=IP,
+            actor=Actor.for_user(staff, ip=IP),
         )
 
 
@@ -446,7 +487,7 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
         created_by=staff,
         reason="campaign mail bounced",
     )
-    staff_bulk.perform_bulk_job(job_id=job.pk)
+    bulk_jobs.perform_bulk_job(job_id=job.pk)
     job.refresh_from_db()
     assert (job.done, job.succeeded, job.failed, job.status) == (2, 1, 0, "done")
     assert tango.names() == ["resend_line_item"]
@@ -456,7 +497,7 @@ def test_bulk_resend_sends_inline_and_resumes_where_it_stopped(staff, tango):
     assert second.line_items.get().resend_count == 1
 
     # A redelivered, finished job does nothing.
-    staff_bulk.perform_bulk_job(job_id=job.pk)
+    bulk_jobs.perform_bulk_job(job_id=job.pk)
     assert tango.names() == ["resend_line_item"]
 
 
@@ -464,7 +505,7 @@ def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
     order = at_tango(OrderFactory(placed=True))
     tango.errors["resend_line_item"] = TangoThrottled("too soon", retry_after=20)
     job = BulkJob.objects.create(action="resend", order_ids=[order.pk], total=1, created_by=staff)
-    staff_bulk.perform_bulk_job(job_id=job.pk)
+    bulk_jobs.perform_bulk_job(job_id=job.pk)
     job.refresh_from_db()
     assert (job.succeeded, job.failed) == (0, 1)
     assert "throttle" in job.results[0]["message"].lower()
@@ -472,7 +513,7 @@ def test_bulk_resend_reports_a_throttled_order_as_failed(staff, tango):
 
 
 def test_hold_is_offered_only_before_any_placement_attempt(db):
-    from orders.services.staff_orders import hold_blocker
+    from orders.actions.holds import hold_blocker
     from tests.factories import OrderFactory
 
     fresh = OrderFactory()

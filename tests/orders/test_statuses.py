@@ -91,3 +91,71 @@ def test_enums_match_the_researched_api_document_when_present():
     assert _doc_enum(text, "### 9.3 Delivery method") == set(statuses.DeliveryMethod.values)
     email = text.split("### 9.4 Email status", 1)[1].split("\n", 2)[1]
     assert set(re.findall(r"[A-Z_]{4,}", email.split("(")[0])) == set(statuses.EmailStatus.values)
+
+
+def test_the_transition_table_derived_from_the_named_transitions_is_todays():
+    P = statuses.PlacementState
+    assert {
+        P.DRAFT: {P.AWAITING_APPROVAL, P.QUEUED, P.HELD, P.WITHDRAWN},
+        P.AWAITING_APPROVAL: {P.QUEUED, P.REJECTED, P.HELD, P.WITHDRAWN},
+        P.REJECTED: set(),
+        P.HELD: {P.QUEUED, P.WITHDRAWN, P.PLACED},
+        P.QUEUED: {P.PLACING, P.HELD, P.PLACED, P.PLACEMENT_FAILED},
+        P.PLACING: {P.PLACED, P.PLACEMENT_FAILED, P.HELD, P.QUEUED},
+        P.PLACED: set(),
+        P.PLACEMENT_FAILED: {P.QUEUED, P.WITHDRAWN, P.PLACED},
+        P.WITHDRAWN: set(),
+    } == statuses.PLACEMENT_TRANSITIONS
+    assert set(statuses.TRANSITIONS) == {
+        "submit",
+        "send_to_approval",
+        "approve",
+        "reject",
+        "hold",
+        "release",
+        "claim",
+        "requeue",
+        "hold_for_funds",
+        "fail",
+        "mark_placed",
+        "adopt",
+        "withdraw",
+    }
+    assert statuses.transition("hold") is statuses.HOLD
+
+
+def test_state_sets_are_the_sources_of_their_transitions():
+    P = statuses.PlacementState
+    assert {P.DRAFT, P.AWAITING_APPROVAL, P.QUEUED} == statuses.HOLDABLE
+    assert {P.HELD, P.PLACEMENT_FAILED} == statuses.RELEASABLE
+    assert {P.PLACING, P.QUEUED, P.HELD, P.PLACEMENT_FAILED} == statuses.ANSWER_ADOPTED_FROM
+    assert {P.QUEUED, P.HELD, P.PLACEMENT_FAILED} == statuses.ADOPTABLE
+
+
+@pytest.mark.parametrize(
+    ("stored", "read", "goes_back"),
+    [
+        ("COMPLETE", "PENDING", True),
+        ("FAILED", "QUEUED", True),
+        ("COMPLETE", "CANCELLED", False),  # final -> final applies
+        ("PENDING", "COMPLETE", False),
+        ("COMPLETE", None, False),  # Tango said nothing
+    ],
+)
+def test_order_statuses_never_go_back(stored, read, goes_back):
+    assert statuses.order_status_goes_back(stored, read) is goes_back
+
+
+@pytest.mark.parametrize(
+    ("stored", "read", "goes_back"),
+    [
+        ("COMPLETE", "PENDING", True),
+        ("FAILED", "", True),
+        ("COMPLETE", "CANCELLED", False),
+        ("PENDING", "COMPLETE", False),
+        ("", "PENDING", False),
+        ("COMPLETE", None, False),
+    ],
+)
+def test_line_item_statuses_never_go_back(stored, read, goes_back):
+    assert statuses.line_item_status_goes_back(stored, read) is goes_back

@@ -22,6 +22,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
+from core.actor import Actor
+from orders.actions import refresh
 from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order, OrderEvent
 from orders.services import sync, sync_orders
 from orders.services.sync_line_items import sync_line_items
@@ -321,13 +323,14 @@ def test_refresh_order_reads_order_and_line_items(
     fake_tango.lines[f"{order.reference_order_id}-1"]["emailStatus"] = "DELIVERED"
     user = make_user("Support")
 
-    refreshed = sync.refresh_order(order_id=order.pk, acting_user=user)
+    refreshed = refresh.refresh_order(order_id=order.pk, actor=Actor.for_user(user, ip="10.0.0.9"))
 
     assert refreshed.tango_status == "COMPLETE" and refreshed.last_synced_at is not None
     assert refreshed.line_items.get().email_status == "DELIVERED"
     event = refreshed.events.get(kind=OrderEvent.Kind.STATUS_CHANGED)
     assert event.actor == user
     assert AuditEntry.objects.filter(action="order.refresh", actor=user).count() == 1
+    assert AuditEntry.objects.get(action="order.refresh").ip_address == "10.0.0.9"
 
 
 def test_refresh_of_an_unplaced_order_is_refused(fake_tango: FakeTango, account: Account) -> None:
@@ -539,7 +542,8 @@ def _local_state() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
 
 @pytest.mark.integration
 def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) -> None:
-    from orders.services.placement import create_order, place_order
+    from orders.actions.entry import create_order
+    from orders.actions.placement import place_order
     from tango.client import get_client, reset_client
     from tango.types import Recipient
     from tango_sim.testing import running_simulator
@@ -573,7 +577,7 @@ def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) 
                     delivery_method="EMAIL",
                     recipient_first_name="Bo",
                     recipient_email="bo@example.com",
-                    acting_user=None,
+                    actor=Actor.system(),
                 )
                 place_order(order_id=order.pk)
                 ours.append(order.pk)

@@ -17,7 +17,7 @@ from orders.models import Account, LineItem, Order, OrderEvent
 from orders.services import sync_orders
 from orders.services.sync_line_items import sync_line_items
 from orders.services.sync_orders import sync_orders_window
-from orders.services.timeline import transition_state
+from orders.state import transition_state
 from orders.statuses import HoldReason, PlacementState
 from tango.testing import T0, WINDOW, FakeTango
 from tests.factories import AccountFactory, OrderFactory

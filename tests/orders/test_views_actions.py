@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import BulkJob, OrderEvent
-from orders.services import staff_actions
+from audit.models import AuditEntry
+from orders.actions import resend
+from orders.models import BulkJob, Order, OrderEvent
 from orders.services import sync as sync_service
 from orders.tasks import staff as staff_tasks
 from tango.testing import FakeTango
@@ -97,13 +98,13 @@ def test_in_flight_resend_is_shown_and_polled_until_done(client, make_user, tang
     assert client.get(url, headers=HTMX).status_code == 204  # nothing new: no swap
 
     request_event = line_item.events.get(kind=OrderEvent.Kind.RESEND_REQUESTED)
-    staff_actions.note_resend_throttled(request_event_id=request_event.pk, retry_after=20)
+    resend.note_resend_throttled(request_event_id=request_event.pk, retry_after=20)
     news = client.get(url, headers=HTMX)
     assert news.status_code == 200 and "retry in" in news.content.decode()
     url = watch_url(news.content.decode())
     assert url  # still in flight: keeps polling, from the newer event on
 
-    staff_actions.perform_resend(line_item_id=line_item.pk, request_event_id=request_event.pk)
+    resend.perform_resend(line_item_id=line_item.pk, request_event_id=request_event.pk)
     done = client.get(url, headers=HTMX)
     assert done.status_code == 200 and "Reward resent" in done.content.decode()
     assert watch_url(done.content.decode()) is None  # polling stops
@@ -174,11 +175,18 @@ def test_hold_without_a_reason_is_refused(client, make_user):
 
 def test_refresh_calls_the_sync_service_and_reports(client, make_user, monkeypatch):
     calls = []
-    monkeypatch.setattr(sync_service, "refresh_order", lambda **kw: calls.append(kw))
+
+    def read_order(**kw):  # Tango's answer: nothing new
+        calls.append(kw)
+        return sync_service.OrderRead(order=Order.objects.get(pk=kw["order_id"]))
+
+    monkeypatch.setattr(sync_service, "read_order", read_order)
     user = login(client, make_user, "Support")
     order = OrderFactory(placed=True)
     response = client.post(reverse("orders:refresh", args=[order.pk]), follow=True)
-    assert calls == [{"order_id": order.pk, "acting_user": user}]
+    assert calls == [{"order_id": order.pk}]
+    audit = AuditEntry.objects.get(action="order.refresh")  # on behalf of this user, from here
+    assert (audit.actor, audit.object_id, audit.ip_address) == (user, str(order.pk), "127.0.0.1")
     assert b"Refreshed from Tango." in response.content
 
 
@@ -188,7 +196,7 @@ def test_refresh_shows_tangos_error_instead_of_failing(client, make_user, monkey
     def broken(**kwargs):
         raise TangoUnavailable("bad gateway", status_code=502)
 
-    monkeypatch.setattr(sync_service, "refresh_order", broken)
+    monkeypatch.setattr(sync_service, "read_order", broken)
     login(client, make_user, "Support")
     order = OrderFactory(placed=True)
     response = client.post(reverse("orders:refresh", args=[order.pk]), headers=HTMX)

@@ -7,10 +7,9 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from orders.models import OrderEvent
-from orders.services.timeline import record_event
 from orders.statuses import ORDER_STATUS_DESCRIPTIONS, ORDER_STATUS_NEXT_STEPS
 from tango.testing import FakeTango
-from tests.factories import LineItemFactory, OrderFactory, at_tango
+from tests.factories import LineItemFactory, OrderEventFactory, OrderFactory, at_tango
 
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
@@ -54,7 +53,7 @@ def test_page_shows_line_items_with_all_statuses_and_the_timeline(client, make_u
     order.line_items.filter(line_number=1).update(
         email_status="BOUNCE", delivery_status="FAILED", reward_status="ACTIVE"
     )
-    record_event(order=order, kind="note", source="staff", message="Called the recipient")
+    OrderEventFactory(order=order, kind="note", source="staff", message="Called the recipient")
     html = client.get(detail(order)).content.decode()
     for text in ["Email: Bounced", "Delivery: Failed", "Reward: Active", "Failed", "RG-1002"]:
         assert text in html

@@ -33,13 +33,14 @@ REDIS_URL = "redis://127.0.0.1:6379/12"  # a db used by nothing else: it is flus
 PLACE_ONE = """
 import json, time
 from orders.models import Account, Customer, Order
-from orders.services.placement import create_order
+from core.actor import Actor
+from orders.actions.entry import create_order
 
 customer = Customer.objects.create(identifier="acme-main", display_name="Acme Corporation")
 account = Account.objects.create(identifier="acme-usd-01", customer=customer, display_name="Acme")
 order = create_order(
     account=account, utid="U100001", amount="12.34", delivery_method="EMAIL",
-    recipient_first_name="Jane", recipient_email="jane@example.com", acting_user=None,
+    recipient_first_name="Jane", recipient_email="jane@example.com", actor=Actor.system(),
 )
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """Django admin is read-only where an action owns the write (issue 8, item 6).
 
 A saved view, a bulk job, a timeline row, an audit row, a webhook event, an order's state:
-each is written by an action in orders/services (or by the sync from Tango) that checks the
+each is written by an action in orders/actions (or by the sync from Tango) that checks the
 rules and writes the audit log. Creating or editing one through the admin skipped all of that
 (a saved view could be created for another owner). Even a superuser only looks here.
 """

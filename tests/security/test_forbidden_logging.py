@@ -26,7 +26,7 @@ def request_records(caplog) -> list[logging.LogRecord]:
 def test_a_console_403_logs_one_line_with_the_reason(client, make_user, caplog):
     client.force_login(make_user("Finance"))
     with caplog.at_level(logging.INFO):
-        response = client.get(reverse("orders:audit"))
+        response = client.get(reverse("audit:log"))
     assert response.status_code == 403
     [record] = request_records(caplog)
     line = formatted(record)

@@ -1,4 +1,6 @@
-"""Bulk staff actions (resend, release) over many orders, run as one background job.
+"""Staff bulk jobs: one action (resend, release) over many orders, run as one background job.
+
+("Bulk" alone means Tango's async multi-line orders: orders/actions/bulk_placement.py.)
 
 A job stores its order ids up front, so "all N matching this filter" means the orders that
 matched when staff clicked, not whatever matches when the worker gets to it. The job resumes
@@ -9,30 +11,35 @@ resend marker claim, the HELD -> QUEUED conditional transition), so a duplicate 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import record_action
+from audit.models import AuditAction
+from audit.records import record
 from core import jobs
+from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed
-from orders.models import BulkJob, LineItem, Order
-from orders.services.staff_actions import (
+from orders.actions.holds import release
+from orders.actions.resend import (
     ResendTarget,
     fail_resend,
     perform_resend,
     request_resend,
     resend_blocker,
 )
-from orders.services.staff_orders import release
+from orders.models import BulkJob, LineItem, Order
 from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 
 # One job is one worker looping over orders: keep it to minutes, not hours.
 MAX_BULK_ORDERS = 2000
+AUDIT_ACTIONS = {
+    BulkJob.Action.RESEND: AuditAction.BULK_RESEND,
+    BulkJob.Action.RELEASE: AuditAction.BULK_RELEASE,
+}
 
 
 def start_bulk_job(
@@ -40,9 +47,12 @@ def start_bulk_job(
     action: str,
     order_ids: list[int],
     reason: str,
-    acting_user: Any,
-    ip_address: str | None,
+    actor: Actor,
 ) -> BulkJob:
+    """Store the job with its order ids (what matched when staff clicked) and queue it.
+
+    Audited; no timeline row yet: each order gets its own rows when the job reaches it.
+    """
     ids = sorted(set(order_ids))
     if not ids:
         raise ActionNotAllowed("Select at least one order.")
@@ -55,15 +65,18 @@ def start_bulk_job(
         raise ActionNotAllowed("Unknown bulk action.")
     with transaction.atomic():
         job = BulkJob.objects.create(
-            action=action, order_ids=ids, total=len(ids), reason=reason, created_by=acting_user
+            action=action,
+            order_ids=ids,
+            total=len(ids),
+            reason=reason,
+            created_by=actor.user_or_none,
         )
-        record_action(
-            acting_user=acting_user,
-            action=f"bulk.{action}",
+        record(
+            actor=actor,
+            action=AUDIT_ACTIONS[BulkJob.Action(action)],
             obj=job,
             after={"total": len(ids), "order_ids": ids[:50]},
             reason=reason,
-            ip_address=ip_address,
         )
         jobs.enqueue("orders.tasks.staff.run_bulk_job", job_id=job.pk)
     return job
@@ -96,6 +109,11 @@ def perform_bulk_job(*, job_id: int) -> BulkJob:
     return job
 
 
+def _for_owner(job: BulkJob) -> Actor:
+    """The worker, acting for the person who started the job (no IP: not their request)."""
+    return Actor.for_user(job.created_by, path=ActorPath.WORKER)
+
+
 def _resend_order(job: BulkJob, order_id: int) -> tuple[bool, str]:
     line_items = list(LineItem.objects.filter(order_id=order_id).select_related("order"))
     if not line_items:
@@ -110,9 +128,8 @@ def _resend_order(job: BulkJob, order_id: int) -> tuple[bool, str]:
         try:
             event = request_resend(
                 line_item_id=line_item.pk,
-                acting_user=job.created_by,
+                actor=_for_owner(job),
                 target=target,
-                ip_address=None,
                 bulk_job_id=job.pk,
                 enqueue=False,  # sent right here, so the job's summary has the outcome
             )
@@ -135,7 +152,7 @@ def _release_order(job: BulkJob, order_id: int) -> tuple[bool, str]:
     if not Order.objects.filter(pk=order_id).exists():
         return False, "Order not found."
     try:
-        release(order_id=order_id, acting_user=job.created_by, note=job.reason, ip_address=None)
+        release(order_id=order_id, actor=_for_owner(job), note=job.reason)
     except ActionNotAllowed as exc:
         return False, str(exc)
     return True, "Released: queued for placement."

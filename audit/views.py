@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audit.filters import AuditFilter
 from audit.models import AuditEntry
 from core.access import is_fragment_request, staff_view, vary_on_htmx
 from core.paging import keyset_page
-from orders.filters import AuditFilter
 
 PER_PAGE = 50
 

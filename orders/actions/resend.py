@@ -1,15 +1,12 @@
-"""What staff do from the console: notes, resends, hold/release, refresh, unmasking.
+"""Resending a digital reward: the request (staff, at the console) and the send (a task).
 
-Every write takes `acting_user` and the request's IP, and writes its timeline row
-(orders.services.timeline) and its audit row (audit.services.record_action) in one transaction.
-Tango is never called inside a transaction: a resend is claimed with a conditional UPDATE (the
-line item's in-flight marker), sent by a task, and its result written back afterwards.
-
-The `*_blocker` functions say why an action is not possible right now (None when it is); views
-use them to disable buttons with a reason, and the services use them to refuse.
-Hold/release/refresh are in orders.services.staff_orders, credential reveal and line-item
-actions in orders.services.staff_rewards, bulk jobs in orders.services.staff_bulk and saved
-views in orders.services.saved_views.
+A request claims the line item's in-flight marker with a conditional UPDATE, writes its
+timeline row (which carries the target, so the broker never sees contact data) and its audit
+row, and enqueues the resend after commit: two requests racing end with exactly one resend
+queued. The task (orders/tasks/staff.py) calls `perform_resend` outside any transaction and
+writes the result back; Tango's errors go to `note_resend_throttled` / `fail_resend`.
+`resend_blocker` says why a reward cannot be resent now: the button shows it, the request
+refuses with it.
 """
 
 from __future__ import annotations
@@ -17,23 +14,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from audit.services import record_action
+from audit.models import AuditAction
+from audit.records import record
 from core import jobs
+from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed
 from core.masking import mask_email, mask_phone
-from orders.models import LineItem, Order, OrderEvent
-from orders.services.timeline import record_event
-from orders.statuses import (
-    EventSource,
-    LineItemStatus,
-    RewardStatus,
-)
+from orders import events
+from orders.models import LineItem, OrderEvent
+from orders.statuses import LineItemStatus, RewardStatus
 from tango.client import get_client
 from tango.errors import TangoError
 
@@ -84,38 +78,6 @@ def resend_available_at(line_item: LineItem) -> datetime | None:
     return at if at > timezone.now() else None
 
 
-# --- Notes and recipient data -----------------------------------------------------------------
-
-
-def add_note(*, order_id: int, acting_user: Any, text: str, ip_address: str | None) -> OrderEvent:
-    order = Order.objects.get(pk=order_id)
-    with transaction.atomic():
-        event = record_event(
-            order=order,
-            kind=OrderEvent.Kind.NOTE,
-            source=EventSource.STAFF,
-            acting_user=acting_user,
-            message=text,
-        )
-        record_action(
-            acting_user=acting_user,
-            action="order.note",
-            obj=order,
-            after={"note": text},
-            ip_address=ip_address,
-        )
-    return event
-
-
-def unmask_recipient(*, order_id: int, acting_user: Any, ip_address: str | None) -> Order:
-    """Record that staff looked at a recipient's contact data (the view then shows it)."""
-    order = Order.objects.get(pk=order_id)
-    record_action(
-        acting_user=acting_user, action="recipient.unmask", obj=order, ip_address=ip_address
-    )
-    return order
-
-
 # --- Resend -----------------------------------------------------------------------------------
 
 
@@ -139,9 +101,8 @@ class ResendTarget:
 def request_resend(
     *,
     line_item_id: int,
-    acting_user: Any,
+    actor: Actor,
     target: ResendTarget,
-    ip_address: str | None,
     bulk_job_id: int | None = None,
     enqueue: bool = True,
 ) -> OrderEvent:
@@ -169,14 +130,10 @@ def request_resend(
         if not claimed:
             raise ActionNotAllowed("A resend is already queued for this reward.")
         where = target.describe()
-        event = record_event(
-            order=line_item.order,
+        event = events.resend_requested(
             line_item=line_item,
-            kind=OrderEvent.Kind.RESEND_REQUESTED,
-            source=EventSource.STAFF,
-            acting_user=acting_user,
-            message=f"Resend of line {line_item.line_number} to {where} requested.",
-            # The task reads the target from here, so the broker never carries contact data.
+            actor=actor,
+            where=where,
             details={
                 "new_email": target.new_email,
                 "new_mobile": target.new_mobile,
@@ -185,14 +142,13 @@ def request_resend(
                 "bulk_job_id": bulk_job_id,
             },
         )
-        record_action(
-            acting_user=acting_user,
-            action="line_item.resend",
+        record(
+            actor=actor,
+            action=AuditAction.LINE_ITEM_RESEND,
             obj=line_item,
             before={"delivery_method": line_item.delivery_method},
             after={"to": where, "reason_code": target.reason_code},
             reason=target.reason,
-            ip_address=ip_address,
         )
         if enqueue:
             jobs.enqueue(
@@ -203,31 +159,22 @@ def request_resend(
     return event
 
 
-def request_order_resend(
-    *, order_id: int, acting_user: Any, target: ResendTarget, ip_address: str | None
-) -> list[OrderEvent]:
+def request_order_resend(*, order_id: int, actor: Actor, target: ResendTarget) -> list[OrderEvent]:
     """Resend every resendable line item of an order (Tango throttles per reward, not order)."""
     line_items = list(LineItem.objects.filter(order_id=order_id).select_related("order"))
     eligible = [li for li in line_items if resend_blocker(li) is None]
     if not eligible:
         reasons = {resend_blocker(li) for li in line_items} - {None}
         raise ActionNotAllowed(next(iter(reasons), "The order has no line items."))
-    events, refused = [], []
+    requested, refused = [], []
     for line_item in eligible:
         try:
-            events.append(
-                request_resend(
-                    line_item_id=line_item.pk,
-                    acting_user=acting_user,
-                    target=target,
-                    ip_address=ip_address,
-                )
-            )
+            requested.append(request_resend(line_item_id=line_item.pk, actor=actor, target=target))
         except ActionNotAllowed as exc:  # e.g. a second tab queued this one meanwhile
             refused.append(str(exc))
-    if not events:
+    if not requested:
         raise ActionNotAllowed(refused[0])
-    return events
+    return requested
 
 
 def _resend_finished(request_event: OrderEvent) -> bool:
@@ -283,14 +230,11 @@ def perform_resend(*, line_item_id: int, request_event_id: int) -> OrderEvent | 
             resend_requested_at=None,
             updated_at=now,
         )
-        event = record_event(
-            order=order,
-            line_item=line_item,
-            kind=OrderEvent.Kind.RESENT,
-            source=EventSource.WORKER,
-            acting_user=request_event.actor,
-            message=f"Tango resent line {line_item.line_number} to {target.describe()}.",
-            details={"request_event_id": request_event.pk, "resend_id": result.id},
+        event = events.resent(
+            request=request_event,
+            actor=_for_requester(request_event),
+            where=target.describe(),
+            resend_id=result.id,
         )
     logger.info("resend done line_item=%s resend_id=%s", line_item.pk, result.id)
     return event
@@ -300,16 +244,9 @@ def note_resend_throttled(*, request_event_id: int, retry_after: float) -> Order
     """Tango's 30 s window is still closed: say on the timeline when the task tries again."""
     request_event = OrderEvent.objects.select_related("order", "line_item").get(pk=request_event_id)
     retry_at = timezone.now() + timedelta(seconds=retry_after)
-    return record_event(
-        order=request_event.order,
-        line_item=request_event.line_item,
-        kind=OrderEvent.Kind.RESEND_REQUESTED,
-        source=EventSource.WORKER,
-        message=(
-            "Tango allows one resend every 30 seconds; "
-            f"retrying at {timezone.localtime(retry_at):%H:%M:%S}."
-        ),
-        details={"throttled_until": retry_at.isoformat(), "retry_of": request_event.pk},
+    # The worker's own note, for nobody in particular (as it always was).
+    return events.resend_throttled(
+        request=request_event, actor=Actor.system(ActorPath.WORKER), retry_at=retry_at
     )
 
 
@@ -320,15 +257,11 @@ def fail_resend(*, line_item_id: int, request_event_id: int, error: TangoError |
         return
     with transaction.atomic():
         LineItem.objects.filter(pk=line_item_id).update(resend_requested_at=None)
-        record_event(
-            order=request_event.order,
-            line_item=request_event.line_item,
-            kind=OrderEvent.Kind.RESEND_FAILED,
-            source=EventSource.WORKER,
-            acting_user=request_event.actor,
-            message=f"Resend failed: {error}",
-            details={
-                "request_event_id": request_event.pk,
-                "i18n_key": getattr(error, "i18n_key", None),
-            },
+        events.resend_failed(
+            request=request_event, actor=_for_requester(request_event), error=error
         )
+
+
+def _for_requester(request_event: OrderEvent) -> Actor:
+    """The worker, acting for the person who requested the resend."""
+    return Actor.for_user(request_event.actor, path=ActorPath.WORKER)

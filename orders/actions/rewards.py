@@ -10,22 +10,29 @@ the effect. No transaction is open while Tango is called.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import record_action
+from audit.models import AuditAction
+from audit.records import record
+from core.actor import Actor
 from core.errors import ActionNotAllowed
-from orders.models import LineItem, OrderEvent
-from orders.services.timeline import record_event
-from orders.statuses import EventSource, LineItemStatus, RewardStatus
+from orders import events
+from orders.models import LineItem
+from orders.statuses import LineItemStatus, RewardStatus
 from tango.client import get_client
 from tango.errors import TangoError
+from tango.types import Reward
 
 # Tango: cancel/freeze only within 5 calendar days of issue (§7.3).
 ACTION_WINDOW = timedelta(days=5)
 LINE_ITEM_ACTIONS = ("cancel", "freeze", "unfreeze")
+AUDIT_ACTIONS = {
+    "cancel": AuditAction.LINE_ITEM_CANCEL,
+    "freeze": AuditAction.LINE_ITEM_FREEZE,
+    "unfreeze": AuditAction.LINE_ITEM_UNFREEZE,
+}
 CANCEL_REASON_CODES = {
     "DELIVERY_INFO": "Wrong delivery details",
     "REWARD_AMOUNT": "Wrong amount",
@@ -96,9 +103,7 @@ def reveal_blocker(line_item: LineItem) -> str | None:
     return None
 
 
-def reveal_credential(
-    *, line_item_id: int, acting_user: Any, reason: str, ip_address: str | None
-) -> Any:
+def reveal_credential(*, line_item_id: int, actor: Actor, reason: str) -> Reward:
     """Fetch the reward (credentials + instructions) from Tango; audited, never stored."""
     line_item = LineItem.objects.select_related("order").get(pk=line_item_id)
     blocker = reveal_blocker(line_item)
@@ -118,21 +123,13 @@ def reveal_credential(
     if reward is None or not reward.credentials:
         raise ActionNotAllowed("Tango returned no credentials for this reward.")
     with transaction.atomic():
-        record_event(
-            order=line_item.order,
-            line_item=line_item,
-            kind=OrderEvent.Kind.CREDENTIAL_REVEALED,
-            source=EventSource.STAFF,
-            acting_user=acting_user,
-            message=f"Credential of line {line_item.line_number} revealed: {reason}",
-        )
-        record_action(
-            acting_user=acting_user,
-            action="credential.reveal",
+        events.credential_revealed(line_item=line_item, actor=actor, reason=reason)
+        record(
+            actor=actor,
+            action=AuditAction.CREDENTIAL_REVEAL,
             obj=line_item,
             after={"labels": [c.label for c in reward.credentials]},
             reason=reason,
-            ip_address=ip_address,
         )
     return reward
 
@@ -143,8 +140,7 @@ def perform_line_item_action(
     action: str,
     reason_code: str,
     other_reason: str,
-    acting_user: Any,
-    ip_address: str | None,
+    actor: Actor,
 ) -> LineItem:
     """Cancel, freeze or unfreeze a reward at Tango, then store what Tango now says about it."""
     line_item = LineItem.objects.select_related("order", "catalog_item").get(pk=line_item_id)
@@ -174,31 +170,25 @@ def perform_line_item_action(
         line_item.can_cancel = fresh.can_cancel
         line_item.can_freeze = fresh.can_freeze
     after = {key: getattr(line_item, key) for key in before}
-    suffix = f": {other_reason}" if other_reason else ""
     with transaction.atomic():
         if fresh is not None:
             line_item.save(update_fields=[*before, "updated_at"])
-        record_event(
-            order=line_item.order,
+        events.line_item_action_accepted(
             line_item=line_item,
-            kind=OrderEvent.Kind.LINE_ITEM_ACTION,
-            source=EventSource.STAFF,
-            acting_user=acting_user,
+            actor=actor,
+            action=action,
+            reason_code=reason_code,
+            reason_label=REASON_CODES[action][reason_code],
+            other_reason=other_reason,
             old_status=before["reward_status"],
             new_status=after["reward_status"],
-            message=(
-                f"{action.capitalize()} of line {line_item.line_number} accepted by Tango "
-                f"({REASON_CODES[action][reason_code]}{suffix})."
-            ),
-            details={"action": action, "reason_code": reason_code},
         )
-        record_action(
-            acting_user=acting_user,
-            action=f"line_item.{action}",
+        record(
+            actor=actor,
+            action=AUDIT_ACTIONS[action],
             obj=line_item,
             before=before,
             after=after,
             reason=f"{reason_code}: {other_reason}" if other_reason else reason_code,
-            ip_address=ip_address,
         )
     return line_item

@@ -1,0 +1,219 @@
+"""Would Tango take this order? Every problem, keyed by the field it is about.
+
+`validate_order` is the one validator of an entered order: placement's entry points call it
+(create_order, and create_bulk_order once per line), and the order form and the CSV dry run
+are meant to, so a person sees every field's problem at once instead of the first one. Keys
+are the entry fields: account, utid, amount, delivery_method, recipient_first_name,
+recipient_last_name, recipient_email, recipient_mobile and address_<key> (ADDRESS_KEYS).
+The rules are Tango's (TANGO_API.md §4.1) as far as we can check them before sending; the
+phone rule is core.phones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from core import phones
+from core.errors import Problems
+from orders.models import Account, CatalogItem
+from orders.statuses import (
+    CREATE_DELIVERY_METHODS,
+    PHYSICAL_DELIVERY_METHODS,
+    AccountStatus,
+    DeliveryMethod,
+    ValueType,
+)
+
+ADDRESS_KEYS = ("company", "street1", "street2", "city", "state", "postal_code", "country")
+_ADDRESS_REQUIRED = ("street1", "city", "state", "postal_code", "country")
+# Tango requires recipient details for these; NONE/EMBEDDED only store them (§4.1).
+_NEEDS_RECIPIENT = frozenset(
+    {DeliveryMethod.EMAIL, DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP, DeliveryMethod.ADDRESS}
+)
+# Catalog attribute a delivery method needs (NONE only needs a digital item).
+_CHANNEL_FOR_METHOD = {
+    DeliveryMethod.EMAIL: "EMAIL",
+    DeliveryMethod.PHONE: "PHONE",
+    DeliveryMethod.WHATSAPP: "PHONE",
+    DeliveryMethod.ADDRESS: "ADDRESS",
+    DeliveryMethod.EMBEDDED: "EMBEDDED",
+    DeliveryMethod.EMBEDDED_COMPONENT: "EMBEDDED",
+}
+# The part before the @ (RFC 5321's limit, which Tango enforces: 422.134 "malformed email").
+EMAIL_LOCAL_PART_MAX = 64
+_email_validator = EmailValidator()
+
+
+def clean_address(address: Mapping[str, str] | None) -> dict[str, str]:
+    """Every ADDRESS_KEYS key, stripped, "" when not given."""
+    return {key: str((address or {}).get(key) or "").strip() for key in ADDRESS_KEYS}
+
+
+def parse_amount(
+    amount: Decimal | str | int, problems: Problems | None = None, *, field: str = "amount"
+) -> Decimal | None:
+    """The entered amount as a positive Decimal with 2 places; None, and a problem under
+    `field`, when it is not one."""
+    found = Problems() if problems is None else problems
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        found.add(field, f"Amount {amount!r} is not a number.")
+        return None
+    if not value.is_finite() or value <= 0:
+        found.add(field, "Amount must be greater than zero.")
+    elif value != value.quantize(Decimal("0.01")):
+        found.add(field, "Amount can have at most 2 decimal places.")
+    elif value >= Decimal("1000000"):
+        found.add(field, "Amount can have at most 6 digits before the decimal point.")
+    else:
+        return value.quantize(Decimal("0.01"))
+    return None
+
+
+def validate_order(
+    *,
+    account: Account,
+    catalog_item: CatalogItem | None,
+    utid: str,
+    amount: Decimal | str | int,
+    delivery_method: str,
+    recipient_first_name: str = "",
+    recipient_last_name: str = "",
+    recipient_email: str = "",
+    recipient_mobile: str = "",
+    address: Mapping[str, str] | None = None,
+) -> Problems:
+    """Every reason Tango would refuse this order, in words staff can act on (none: falsy).
+
+    `catalog_item` is the item for `utid` when we know it; an unknown utid is left for Tango
+    to judge (the catalog sync may not have it yet).
+    """
+    problems = Problems()
+    value = parse_amount(amount, problems)
+    check_account(problems, account)
+    method_ok = delivery_method in CREATE_DELIVERY_METHODS
+    if not method_ok:
+        problems.add(
+            "delivery_method",
+            f"Delivery method {delivery_method} cannot be used for a new order; use one of "
+            f"{', '.join(sorted(CREATE_DELIVERY_METHODS))}.",
+        )
+    if not utid.strip():
+        problems.add("utid", "A utid is required.")
+    if catalog_item is not None:
+        _check_item(problems, catalog_item, value, delivery_method if method_ok else None)
+    _check_recipient(
+        problems,
+        delivery_method,
+        first_name=recipient_first_name,
+        last_name=recipient_last_name,
+        email=recipient_email,
+        mobile=recipient_mobile,
+        address=clean_address(address),
+    )
+    return problems
+
+
+def check_account(problems: Problems, account: Account) -> None:
+    if account.status != AccountStatus.ACTIVE:
+        problems.add(
+            "account",
+            f"Account {account.identifier} is {account.status}; Tango only accepts orders "
+            "on ACTIVE accounts.",
+        )
+
+
+def _check_item(
+    problems: Problems, item: CatalogItem, amount: Decimal | None, delivery_method: str | None
+) -> None:
+    name = f"{item.reward_name} ({item.utid})"
+    if item.status and item.status.lower() != "active":
+        problems.add("utid", f"{name} is {item.status} in Tango's catalog.")
+    if amount is not None:
+        if item.value_type == ValueType.FIXED_VALUE and item.face_value is not None:
+            if amount != item.face_value:
+                problems.add(
+                    "amount",
+                    f"{name} has a fixed value of {item.face_value} {item.currency}; "
+                    "the amount must be exactly that.",
+                )
+        elif item.min_value is not None and amount < item.min_value:
+            problems.add(
+                "amount", f"{name} starts at {item.min_value} {item.currency}; {amount} is too low."
+            )
+        elif item.max_value is not None and amount > item.max_value:
+            problems.add(
+                "amount",
+                f"{name} goes up to {item.max_value} {item.currency}; {amount} is too high.",
+            )
+    if delivery_method is None:  # not a method a new order can use: said once, above
+        return
+    channels = {str(c).upper() for c in item.delivery_methods or []}
+    if delivery_method == DeliveryMethod.NONE:
+        if "ADDRESS" in channels:
+            problems.add("delivery_method", f"{name} is mailed; NONE delivery is not possible.")
+    elif channels and _CHANNEL_FOR_METHOD.get(delivery_method) not in channels:
+        problems.add(
+            "delivery_method",
+            f"{name} cannot be delivered by {delivery_method}; it supports "
+            f"{', '.join(sorted(channels))}.",
+        )
+
+
+def _check_recipient(
+    problems: Problems,
+    delivery_method: str,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    mobile: str,
+    address: dict[str, str],
+) -> None:
+    if delivery_method in _NEEDS_RECIPIENT and not first_name.strip():
+        problems.add("recipient_first_name", "The recipient's first name is required.")
+    if delivery_method == DeliveryMethod.EMAIL and not email.strip():
+        problems.add("recipient_email", "An email address is required for EMAIL delivery.")
+    elif email.strip():
+        _check_email(problems, email.strip())
+    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP) and not (
+        phones.is_mobile(mobile)
+    ):
+        problems.add(
+            "recipient_mobile",
+            f"A mobile number in international format (e.g. {phones.EXAMPLE}) is required for "
+            f"{delivery_method} delivery.",
+        )
+    if delivery_method in PHYSICAL_DELIVERY_METHODS:
+        if not last_name.strip():
+            problems.add("recipient_last_name", "The recipient's last name is required for mail.")
+        missing = [key for key in _ADDRESS_REQUIRED if not address[key]]
+        if missing:
+            # One sentence naming every missing part, under each of their fields.
+            sentence = (
+                f"The mailing address needs: {', '.join(k.replace('_', ' ') for k in missing)}."
+            )
+            for key in missing:
+                problems.add(f"address_{key}", sentence)
+    else:
+        for key in (key for key in ADDRESS_KEYS if address[key]):
+            problems.add(f"address_{key}", "A mailing address is only used with ADDRESS delivery.")
+
+
+def _check_email(problems: Problems, email: str) -> None:
+    try:
+        _email_validator(email)
+    except ValidationError:
+        problems.add("recipient_email", "The recipient's email address is not valid.")
+        return
+    if len(email.rsplit("@", 1)[0]) > EMAIL_LOCAL_PART_MAX:
+        problems.add(
+            "recipient_email",
+            f"The part of the email address before the @ can have at most "
+            f"{EMAIL_LOCAL_PART_MAX} characters.",
+        )
