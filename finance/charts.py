@@ -41,7 +41,7 @@ def _chart(kind: type, title: str, **options) -> pygal.Graph:
         width=720,
         height=320,
         legend_at_bottom=True,
-        legend_at_bottom_columns=4,
+        legend_at_bottom_columns=2,
         print_values=False,
         truncate_legend=40,
         **options,
