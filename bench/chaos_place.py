@@ -619,9 +619,9 @@ def _sync_until_converged(cfg: dict[str, Any]) -> tuple[str, float]:
     from django.utils import timezone
 
     try:
-        from orders.services.sync_orders import sync_orders_window
+        from orders.sync.orders import sync_orders_window
     except ImportError:
-        return "none (orders.services.sync_orders missing)", 0.0
+        return "none (orders.sync.orders missing)", 0.0
     started = time.monotonic()
     while True:
         sync_orders_window(

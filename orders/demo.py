@@ -33,8 +33,10 @@ from core.roles import ensure_roles
 from orders.actions.entry import create_order
 from orders.actions.holds import hold_order
 from orders.models import Account, Order
-from orders.services import sync
 from orders.statuses import HoldReason
+from orders.sync.line_items import sync_line_items
+from orders.sync.orders import sync_orders_window
+from orders.sync.reference import sync_accounts, sync_catalog
 from tango.client import get_client
 from tango.errors import TangoError
 from tango.types import Address, Recipient
@@ -158,8 +160,8 @@ def seed_demo(*, password: str, orders: int = 200, force: bool = False) -> DemoR
 
 
 def _sync_reference_data() -> None:
-    sync.sync_accounts()
-    sync.sync_catalog()
+    sync_accounts()
+    sync_catalog()
 
 
 HISTORY_DAYS = 120
@@ -176,8 +178,8 @@ def _create_history(admin_url: str, count: int) -> None:
 def _sync_orders() -> None:
     end = timezone.now() + timedelta(minutes=5)
     start = end - timedelta(days=HISTORY_DAYS + 1)
-    sync.sync_orders_window(start=start, end=end)
-    sync.sync_line_items(start=start, end=end)
+    sync_orders_window(start=start, end=end)
+    sync_line_items(start=start, end=end)
 
 
 def _recipient(rng: random.Random, n: int):

@@ -1,4 +1,4 @@
-"""Forms for staff actions. Each validates input; the services decide what is allowed."""
+"""Forms for staff actions. Each validates input; the actions decide what is allowed."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import models
 
+from core.business_days import stuck_cutoff
 from orders.statuses import (
     FINAL_ORDER_STATUSES,
     PHYSICAL_DELIVERY_METHODS,
@@ -43,6 +44,18 @@ class OrderQuerySet(models.QuerySet):
     def pending_since(self, cutoff: datetime) -> OrderQuerySet:
         """PENDING at Tango since before `cutoff` (see core.business_days for the cutoff)."""
         return self.filter(tango_status=OrderStatus.PENDING, tango_created_at__lt=cutoff)
+
+    def stuck(self, now: datetime | None = None) -> OrderQuerySet:
+        """PENDING at Tango for more than one business day (Tango's promise)."""
+        return self.pending_since(stuck_cutoff(now))
+
+    def not_flagged_stuck(self) -> OrderQuerySet:
+        """Orders without a `stuck` row on their timeline yet."""
+        order_events = self.model._meta.get_field("events").related_model
+        flagged = order_events.objects.filter(
+            order=models.OuterRef("pk"), kind=order_events.Kind.STUCK
+        )
+        return self.filter(~models.Exists(flagged))
 
     def ordered_between(
         self, start: datetime | None = None, end: datetime | None = None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views, webhook_views
+from orders import views
 
 app_name = "orders"
 urlpatterns = [
@@ -38,6 +38,6 @@ urlpatterns = [
     path("saved-views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
     path("bulk/", views.bulk_start, name="bulk-start"),
     path("bulk/<int:pk>/", views.bulk_job, name="bulk-job"),
-    # Tango's webhooks (HMAC-authenticated, CSRF-exempt), see orders/webhook_views.py.
-    path("webhooks/tango/", webhook_views.tango_webhook, name="tango-webhook"),
+    # Tango's webhooks (HMAC-authenticated, CSRF-exempt), see orders/views/webhook.py.
+    path("webhooks/tango/", views.tango_webhook, name="tango-webhook"),
 ]

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .async_orders import AsyncOrderEndpoints
 from .platform import PlatformEndpoints
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -25,8 +26,6 @@ from .transport import (
     quote_segment,
 )
 from .types import (
-    AsyncOrderAccepted,
-    AsyncOrderDetail,
     CreateOrderResult,
     LineItemPage,
     OrderPage,
@@ -49,12 +48,13 @@ __all__ = [
 MAX_PAGE_SIZE = 100  # GET /orders rejects elementsPerBlock > 100 (422.042)
 
 
-class TangoClient(PlatformEndpoints):
+class TangoClient(AsyncOrderEndpoints, PlatformEndpoints):
     """Tango RaaS v2 over HTTP. Methods mirror the endpoints; see TANGO_API.md §3.
 
     ``TangoClient(base_url=..., platform_name=..., platform_key=..., connect_timeout=3.05,
     read_timeout=20.0, session=None)``; the transport half lives in ``transport.py``, the
-    platform endpoints (accounts, customers, catalog, webhooks) in ``platform.py``.
+    platform endpoints (accounts, customers, catalog, webhooks) in ``platform.py``, the async
+    (bulk) orders in ``async_orders.py``.
     """
 
     def create_order(
@@ -255,44 +255,6 @@ class TangoClient(PlatformEndpoints):
     ) -> None:
         """POST /lineItems/{id}/unfreeze."""
         self._line_item_action("unfreeze", reference_line_item_id, reason_code, other_reason)
-
-    # --- async (bulk) orders (§7.7) ----------------------------------------------------------
-
-    def create_async_order(
-        self,
-        *,
-        customer_identifier: str,
-        account_identifier: str,
-        external_ref_id: str,
-        line_items: Sequence[Mapping[str, Any]],
-        sender: Sender | None = None,
-        campaign: str | None = None,
-        purchase_order_number: str | None = None,
-        notes: str | None = None,
-    ) -> AsyncOrderAccepted:
-        """POST /asyncOrders. ``line_items`` are mappings with snake_case keys
-        (``external_ref_line_item_id``, ``utid``, ``amount``, ``recipient``...)."""
-        body = {
-            "external_ref_id": external_ref_id,
-            "customer_identifier": customer_identifier,
-            "account_identifier": account_identifier,
-            "line_items": list(line_items),
-            "sender": sender,
-            "campaign": campaign,
-            "purchase_order_number": purchase_order_number,
-            "notes": notes,
-        }
-        _, data = self._post("/asyncOrders", body)
-        return AsyncOrderAccepted.from_json(self._object(data))
-
-    def get_async_order(
-        self, *, customer_identifier: str, account_identifier: str, external_ref_id: str
-    ) -> AsyncOrderDetail:
-        path = (
-            f"/asyncOrders/customers/{quote_segment(customer_identifier)}"
-            f"/accounts/{quote_segment(account_identifier)}/{quote_segment(external_ref_id)}"
-        )
-        return AsyncOrderDetail.from_json(self._object(self._get(path)))
 
 
 # --- one client per process: THE seam (tests install tango.testing.FakeTango through it) ------

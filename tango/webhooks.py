@@ -3,7 +3,7 @@
 Receiving (TANGO_API.md §13): the endpoint verifies the HMAC signature (constant time) before
 it parses anything, then `parse_envelope` checks the envelope's shape. `parse_event` turns a
 stored envelope into one frozen dataclass per event type, so raw Tango dicts stop here.
-What an event does to our data is the app's business (orders/services/webhooks.py).
+What an event does to our data is the app's business (orders/webhooks.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Defaults mirror the simulator's seed data (tango_sim/seed.py): customer `acme-ma
 placed at a running simulator. `django_get_or_create` on the natural keys lets several
 factories share one customer/account/catalog row instead of colliding on unique constraints.
 
-Build placed/held/failed states through the services when a test cares about the timeline;
+Build placed/held/failed states through the actions when a test cares about the timeline;
 these factories only write rows.
 """
 

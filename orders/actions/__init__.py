@@ -13,7 +13,7 @@ never import tasks: they enqueue by task name after commit (core.jobs.enqueue).
 * bulk_placement.py  place_bulk_order (POST /asyncOrders)
 * sweeper.py     sweep_stuck_placements (lost tasks)
 * holds.py       submit_order, hold_order, release_order; the console's hold and release
-* refresh.py     refresh_order ("Refresh from Tango", over orders.services.sync)
+* refresh.py     refresh_order ("Refresh from Tango", over orders.sync.passes)
 * resend.py      request_resend, request_order_resend, perform_resend and its outcomes
 * rewards.py     reveal_credential, perform_line_item_action (cancel / freeze / unfreeze)
 * notes.py       add_note, unmask_recipient

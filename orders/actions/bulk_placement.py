@@ -6,7 +6,7 @@ externalRefLineItemID (orders/actions/entry.py). Placement follows the single-or
 with a conditional UPDATE, call Tango with no transaction open, write the result back; a retry
 re-sends the same externalRefID, which Tango answers with the existing order (200) instead of
 creating a second one. Tango processes the lines afterwards; their outcomes are mirrored from
-GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (orders/services/bulk_mirror.py),
+GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (orders/sync/async_orders.py),
 on the AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
 """
 
@@ -30,9 +30,9 @@ from orders.actions.placement import (
     mark_placed,
 )
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.bulk_mirror import apply_async_detail, mirror_async_order
-from orders.services.sync_changes import Changes, bulk_write, line_item_events
 from orders.statuses import LineItemStatus
+from orders.sync.async_orders import apply_async_detail, mirror_async_order
+from orders.sync.changes import Changes, bulk_write, line_item_events
 from tango.client import TangoClient, get_client
 from tango.errors import TangoAlreadyExists, TangoError, TangoNotFound
 from tango.rate_limit import wait_for_order_slot

@@ -1,6 +1,6 @@
 """The console's "Refresh from Tango": read the order now and write what changed, audited.
 
-The read and the write are the sync's (orders.services.sync.read_order / apply_order_read):
+The read and the write are the sync's (orders.sync.passes.read_order / apply_order_read):
 first the HTTP calls, with no transaction open, then one transaction with what Tango said
 (timeline rows through the sync path, the person as their actor) and this action's audit row.
 """
@@ -14,8 +14,8 @@ from audit.records import record
 from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed
 from orders.models import Order
-from orders.services import sync
 from orders.statuses import PlacementState
+from orders.sync import passes
 
 
 def refresh_blocker(order: Order) -> str | None:
@@ -31,11 +31,11 @@ def refresh_order(*, order_id: int, actor: Actor) -> Order:
     if blocker:
         raise ActionNotAllowed(blocker)
     try:
-        read = sync.read_order(order_id=order_id)  # HTTP: no transaction
-    except sync.OrderNotPlaced as exc:
+        read = passes.read_order(order_id=order_id)  # HTTP: no transaction
+    except passes.OrderNotPlaced as exc:
         raise ActionNotAllowed(str(exc)) from exc
     with transaction.atomic():
-        report = sync.apply_order_read(read, actor=actor.via(ActorPath.SYNC))
+        report = passes.apply_order_read(read, actor=actor.via(ActorPath.SYNC))
         record(
             actor=actor,
             action=AuditAction.ORDER_REFRESH,

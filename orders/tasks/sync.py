@@ -1,8 +1,8 @@
 """Sync tasks (beat-scheduled: CELERY_BEAT_SCHEDULE in settings) and the one-order refresh.
 
-Thin: each calls one service and maps Tango being unavailable to a retry with backoff. The
-periodic passes are single-flight when Redis is configured: a pass that outlives its interval
-is not joined by a second one doing the same reads (they would be harmless, only wasteful).
+Thin: each calls one sync pass (orders/sync/) and maps Tango being unavailable to a retry with
+backoff. The periodic passes are single-flight when Redis is configured: a pass that outlives
+its interval is not joined by a second one doing the same reads (harmless, only wasteful).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed
 from core.jobs import retry_task
 from orders.actions import refresh
-from orders.services import sync
+from orders.sync import passes, reference
 from tango.errors import TangoAuthError, TangoUnavailable
 
 logger = logging.getLogger(__name__)
@@ -67,32 +67,32 @@ def _run_periodic(task: Task, name: str, service: Callable[[], Any]) -> dict[str
 
 @shared_task(name="orders.tasks.sync.sync_open_orders", bind=True, max_retries=PERIODIC_RETRIES)
 def sync_open_orders(self: Task) -> dict[str, Any]:
-    return _run_periodic(self, "sync_open_orders", sync.sync_open_orders)
+    return _run_periodic(self, "sync_open_orders", passes.sync_open_orders)
 
 
 @shared_task(name="orders.tasks.sync.sync_recent_orders", bind=True, max_retries=PERIODIC_RETRIES)
 def sync_recent_orders(self: Task, days: int | None = None) -> dict[str, Any]:
-    return _run_periodic(self, "sync_recent_orders", lambda: sync.sync_recent_orders(days=days))
+    return _run_periodic(self, "sync_recent_orders", lambda: passes.sync_recent_orders(days=days))
 
 
 @shared_task(name="orders.tasks.sync.sync_line_items", bind=True, max_retries=PERIODIC_RETRIES)
 def sync_line_items(self: Task, days: int | None = None) -> dict[str, Any]:
-    return _run_periodic(self, "sync_line_items", lambda: sync.sync_recent_line_items(days=days))
+    return _run_periodic(self, "sync_line_items", lambda: passes.sync_recent_line_items(days=days))
 
 
 @shared_task(name="orders.tasks.sync.sync_accounts", bind=True, max_retries=PERIODIC_RETRIES)
 def sync_accounts(self: Task) -> dict[str, Any]:
-    return _run_periodic(self, "sync_accounts", sync.sync_accounts)
+    return _run_periodic(self, "sync_accounts", reference.sync_accounts)
 
 
 @shared_task(name="orders.tasks.sync.sync_catalog", bind=True, max_retries=PERIODIC_RETRIES)
 def sync_catalog(self: Task, force: bool = False) -> dict[str, Any]:
-    return _run_periodic(self, "sync_catalog", lambda: sync.sync_catalog(force=force))
+    return _run_periodic(self, "sync_catalog", lambda: reference.sync_catalog(force=force))
 
 
 @shared_task(name="orders.tasks.sync.flag_stuck_orders", bind=True)
 def flag_stuck_orders(self: Task) -> dict[str, Any]:
-    return _run_periodic(self, "flag_stuck_orders", sync.flag_stuck_orders)
+    return _run_periodic(self, "flag_stuck_orders", passes.flag_stuck_orders)
 
 
 @shared_task(name="orders.tasks.sync.refresh_order_task", bind=True, max_retries=PERIODIC_RETRIES)

@@ -8,8 +8,8 @@ from celery import shared_task
 from celery.app.task import Task
 
 from core.jobs import retry_task
+from orders import webhooks
 from orders.models import WebhookEvent
-from orders.services import webhooks
 from tango.errors import TangoUnavailable
 
 logger = logging.getLogger(__name__)

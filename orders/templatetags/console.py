@@ -21,7 +21,7 @@ register = template.Library()
 # must never become a clickable href.
 SAFE_LINK_PREFIX = "https://"
 
-# Masking lives in core.masking (also used by the admin and the services); these are its
+# Masking lives in core.masking (also used by the admin and the actions); these are its
 # template names.
 register.filter("mask_email", mask_email)
 register.filter("mask_phone", mask_phone)

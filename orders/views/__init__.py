@@ -1,5 +1,5 @@
-"""The staff console's views, one module per area (lists, detail, actions, bulk); the
-audit log's page is audit/views.py."""
+"""The staff console's views, one module per area (lists, detail, actions, bulk), and the
+endpoint Tango posts its webhooks to (webhook); the audit log's page is audit/views.py."""
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from orders.views.actions import (
 from orders.views.bulk import bulk_job, bulk_start
 from orders.views.detail import line_item_reveal, order_add_note, order_detail, order_unmask
 from orders.views.lists import order_facets, order_list, saved_view_create, saved_view_delete
+from orders.views.webhook import tango_webhook
 
 
 @require_GET
@@ -40,4 +41,5 @@ __all__ = [
     "order_unmask",
     "saved_view_create",
     "saved_view_delete",
+    "tango_webhook",
 ]

@@ -7,7 +7,8 @@ account (POST /orders answers the existing order, created=False), 404 for what i
 hold, pages refused beyond the result window (400.021). Tests program it through:
 
 * `add(ref, ...)` / `seed(count, ...)` / `lines[...]` / `accounts` / `customers` / `catalog` /
-  `async_detail` / `async_accepted` / `webhooks`: what Tango holds;
+  `async_detail` (its lines served `async_page_size` a page) / `async_accepted` / `webhooks`:
+  what Tango holds;
 * `errors[method]`: an exception raised on every call, or a list consumed one call at a time
   (None = answer normally); `fail_with`: raised by every method; `lose_next_answer`: the next
   POST /orders creates the order and then times out;
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tango.async_orders import follow_async_pages
 from tango.errors import TangoNotFound, TangoRejected, TangoUnavailable
 from tango.transport import encode_body
 from tango.types import (
@@ -68,6 +70,8 @@ class FakeTango:
     customers: list[dict[str, Any]] = field(default_factory=list)
     catalog: list[dict[str, Any]] = field(default_factory=list)
     async_detail: dict[str, Any] | None = None
+    # Lines per page of the async order summary (Tango's default maxResults).
+    async_page_size: int = 100
     async_accepted: dict[str, Any] | None = None
     webhooks: list[Webhook] = field(default_factory=list)
     # The reward GET /orders/{id} and GET /lineItems/{id} answer with (credentials: never stored).
@@ -338,11 +342,35 @@ class FakeTango:
         self._record("create_async_order", **kwargs)
         return AsyncOrderAccepted.from_json(self.async_accepted or {"status": "ACCEPTED"})
 
-    def get_async_order(self, **kwargs: Any) -> AsyncOrderDetail:
-        self._record("get_async_order", **kwargs)
+    def get_async_order(self, *, max_results: int | None = None, **kwargs: Any) -> AsyncOrderDetail:
+        """Every line, read page by page as the real client does (one recorded call a page)."""
+        return follow_async_pages(
+            lambda cursor: self.get_async_order_page(
+                cursor=cursor, max_results=max_results, **kwargs
+            )
+        )
+
+    def get_async_order_page(
+        self, *, cursor: str | None = None, max_results: int | None = None, **kwargs: Any
+    ) -> AsyncOrderDetail:
+        """One page of `async_detail`'s lines (`async_page_size` by default), paged by offset
+        with Tango's `pagination` block."""
+        self._record("get_async_order", cursor=cursor, **kwargs)
         if self.async_detail is None:
             raise TangoNotFound("not found", status_code=404)
-        return AsyncOrderDetail.from_json(self.async_detail)
+        lines = list(self.async_detail.get("lineItems") or [])
+        start, size = int(cursor or 0), max_results or self.async_page_size
+        more = start + size < len(lines)
+        page = {
+            **self.async_detail,
+            "lineItems": lines[start : start + size],
+            "pagination": {
+                "nextCursor": str(start + size) if more else None,
+                "nextPageAvailable": more,
+                "maxResults": size,
+            },
+        }
+        return AsyncOrderDetail.from_json(page)
 
     # --- platform --------------------------------------------------------------------------------
 

@@ -333,15 +333,23 @@ class AsyncLineItem:
 
 @dataclass(frozen=True)
 class AsyncOrderDetail:
-    """GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (no credentials)."""
+    """GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (no credentials).
+
+    Tango pages the summary's line items (§7.7): `next_cursor` is `pagination.nextCursor` when
+    another page follows, else None. tango.client.get_async_order follows it, so callers see
+    every line.
+    """
 
     reference_order_id: str | None
     external_ref_id: str | None
     order_status: str | None
     line_items: tuple[AsyncLineItem, ...]
+    next_cursor: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> AsyncOrderDetail:
+        pagination = as_object(data.get("pagination"))
+        more = pagination.get("nextPageAvailable", True) is not False
         return cls(
             reference_order_id=parse_str(data.get("referenceOrderID")),
             external_ref_id=parse_str(data.get("externalRefID")),
@@ -349,4 +357,5 @@ class AsyncOrderDetail:
             line_items=tuple(
                 AsyncLineItem.from_json(as_object(item)) for item in as_list(data.get("lineItems"))
             ),
+            next_cursor=(parse_str(pagination.get("nextCursor")) or None) if more else None,
         )

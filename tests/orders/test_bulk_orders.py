@@ -15,8 +15,8 @@ from core.errors import ValidationFailed
 from orders.actions import bulk_placement, entry
 from orders.actions.placement import Outcome
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.services import sync
 from orders.statuses import OrderSource, PlacementState
+from orders.sync import passes, reference
 from orders.tasks.placement import place_bulk_order_task
 from tango.errors import TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from tango.testing import FakeTango
@@ -172,6 +172,23 @@ def test_place_bulk_order_posts_once_and_mirrors_the_outcome(
     assert order.line_items.get(line_number=3).errors[0]["code"] == "422.025"
 
 
+def test_a_bulk_order_of_more_than_one_page_of_lines_is_mirrored_completely(
+    fake_tango: FakeTango, account: Account, enqueued: list[int]
+) -> None:
+    order = _queued_bulk_order(account, *["1.00"] * 250)
+    fake_tango.async_detail = _detail(order, ["COMPLETE"] * 249 + ["FAILED"], "PARTIAL")
+
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+
+    # Tango's summary pages its lines (100 a page): every page was read, every line written.
+    assert fake_tango.count("get_async_order") == 3
+    order.refresh_from_db()
+    assert order.tango_status == "PARTIAL"
+    assert order.line_items.filter(status="COMPLETE").count() == 249
+    assert order.line_items.get(line_number=250).status == "FAILED"
+    assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
+
+
 def test_unavailable_tango_requeues_and_the_retry_reuses_the_external_ref(
     fake_tango: FakeTango, account: Account, enqueued: list[int]
 ) -> None:
@@ -258,7 +275,7 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
     bulk_placement.place_bulk_order(order_id=order.pk)
     fake_tango.async_detail = _detail(order, ["COMPLETE", "COMPLETE"], None)  # derived status
 
-    sync.sync_open_orders()
+    passes.sync_open_orders()
 
     order.refresh_from_db()
     assert order.tango_status == "COMPLETE"
@@ -272,6 +289,38 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
 
 
 @pytest.mark.integration
+def test_a_250_line_bulk_order_is_mirrored_completely_from_the_simulator(
+    db, tmp_path, settings, enqueued
+) -> None:
+    from tango.client import reset_client
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
+        settings.TANGO_BASE_URL = sim.base_url
+        reset_client()
+        try:
+            reference.sync_accounts()
+            account = Account.objects.get(identifier="acme-usd-01")
+            account.async_orders_enabled = True
+            account.save(update_fields=["async_orders_enabled"])
+            # .17 fails: the last line, on the summary's third page (100 lines a page).
+            order = entry.create_bulk_order(
+                account=account, lines=lines(*["1.00"] * 249, "1.17"), actor=Actor.system()
+            )
+
+            assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+
+            order.refresh_from_db()
+            assert order.tango_status == "PARTIAL"
+            assert order.line_items.count() == 250
+            assert order.line_items.filter(status="COMPLETE").count() == 249
+            assert order.line_items.get(line_number=250).status == "FAILED"
+            assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
+        finally:
+            reset_client()
+
+
+@pytest.mark.integration
 def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueued) -> None:
     from tango.client import get_client, reset_client
     from tango_sim.testing import running_simulator
@@ -280,7 +329,7 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
         settings.TANGO_BASE_URL = sim.base_url
         reset_client()
         try:
-            sync.sync_accounts()
+            reference.sync_accounts()
             account = Account.objects.get(identifier="acme-usd-01")
             account.async_orders_enabled = True
             account.save(update_fields=["async_orders_enabled"])
@@ -294,7 +343,7 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
             assert order.reference_order_id and order.tango_status == "PENDING"
 
             sim.advance(2 * 3600)
-            sync.sync_open_orders()
+            passes.sync_open_orders()
 
             order.refresh_from_db()
             assert order.tango_status == "PARTIAL"
@@ -310,12 +359,12 @@ def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueu
                 order.line_items.values_list("reference_line_item_id", flat=True)
             )
             # The same order seen through GET /orders and GET /lineItems stays consistent.
-            sync.sync_recent_orders()
-            sync.sync_recent_line_items()
+            passes.sync_recent_orders()
+            passes.sync_recent_line_items()
             order.refresh_from_db()
             assert order.tango_status == "PARTIAL" and order.line_items.count() == 3
             # "Refresh from Tango" on a bulk order: the async summary plus GET /lineItems.
-            refreshed = sync.refresh_order(order_id=order.pk)
+            refreshed = passes.refresh_order(order_id=order.pk)
             assert refreshed.tango_status == "PARTIAL"
             assert set(refreshed.line_items.values_list("email_status", flat=True)) <= {
                 "SENT",

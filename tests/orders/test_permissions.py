@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
-from orders.services import sync as sync_service
+from orders.sync import passes
 from tests.factories import OrderFactory, at_tango
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
@@ -120,9 +120,9 @@ ROUTES = [
 def world(db, make_user, monkeypatch, fake_tango):
     """One object of each kind the URLs point at, and Tango stubbed out."""
     monkeypatch.setattr(
-        sync_service,
+        passes,
         "read_order",
-        lambda **kw: sync_service.OrderRead(order=Order.objects.get(pk=kw["order_id"])),
+        lambda **kw: passes.OrderRead(order=Order.objects.get(pk=kw["order_id"])),
     )
     owner = make_user("Admin", username="owner")
     order = at_tango(OrderFactory(placed=True))

@@ -25,10 +25,11 @@ from audit.models import AuditEntry
 from core.actor import Actor
 from orders.actions import refresh
 from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order, OrderEvent
-from orders.services import sync, sync_orders
-from orders.services.sync_line_items import sync_line_items
-from orders.services.sync_orders import sync_orders_window
 from orders.statuses import EventSource, PlacementState
+from orders.sync import orders as sync_orders
+from orders.sync import passes, reference
+from orders.sync.line_items import sync_line_items
+from orders.sync.orders import sync_orders_window
 from tango.errors import TangoRejected, TangoUnavailable
 from tango.testing import T0, WINDOW, FakeTango, tango_line_json
 from tests.factories import AccountFactory, OrderFactory
@@ -224,7 +225,7 @@ def test_open_orders_few_are_fetched_one_by_one(fake_tango: FakeTango, account: 
     fake_tango.set_status(refs[1], "COMPLETE", "COMPLETE")
     fake_tango.calls.clear()
 
-    report = sync.sync_open_orders()
+    report = passes.sync_open_orders()
 
     assert fake_tango.count("get_order") == 3 and fake_tango.count("list_orders") == 0
     assert report.updated == 1
@@ -242,7 +243,7 @@ def test_open_orders_many_are_read_by_windows(fake_tango: FakeTango, account: Ac
     fake_tango.set_status(refs[40], "COMPLETE", "COMPLETE")
     fake_tango.calls.clear()
 
-    report = sync.sync_open_orders()
+    report = passes.sync_open_orders()
 
     assert fake_tango.count("get_order") == 0
     assert fake_tango.count("list_orders") == 2  # one window per cluster, one page each
@@ -252,7 +253,7 @@ def test_open_orders_many_are_read_by_windows(fake_tango: FakeTango, account: Ac
 
 def test_covering_windows_group_close_moments() -> None:
     times = [T0, T0 + timedelta(hours=1), T0 + timedelta(days=3), T0 + timedelta(days=3, hours=2)]
-    windows = sync.covering_windows(times, now=T0 + timedelta(days=3, hours=2, seconds=5))
+    windows = passes.covering_windows(times, now=T0 + timedelta(days=3, hours=2, seconds=5))
     assert len(windows) == 2
     assert windows[0][0] < T0 and windows[0][1] > T0 + timedelta(hours=1)
     assert windows[1][0] < T0 + timedelta(days=3) < windows[1][1]
@@ -265,7 +266,7 @@ def test_sync_recent_orders_uses_the_last_days(fake_tango: FakeTango, account: A
     fake_tango.add("RA-OLD-1", created=now - timedelta(days=30))
     fake_tango.add("RA-NEW-1", created=now - timedelta(days=1))
 
-    sync.sync_recent_orders(days=7)
+    passes.sync_recent_orders(days=7)
 
     assert list(Order.objects.values_list("reference_order_id", flat=True)) == ["RA-NEW-1"]
 
@@ -335,8 +336,8 @@ def test_refresh_order_reads_order_and_line_items(
 
 def test_refresh_of_an_unplaced_order_is_refused(fake_tango: FakeTango, account: Account) -> None:
     order = OrderFactory()
-    with pytest.raises(sync.OrderNotPlaced):
-        sync.refresh_order(order_id=order.pk)
+    with pytest.raises(passes.OrderNotPlaced):
+        passes.refresh_order(order_id=order.pk)
     assert fake_tango.calls == []
 
 
@@ -348,9 +349,9 @@ def test_stuck_pending_orders_are_flagged_once(db) -> None:
     OrderFactory(placed=True, tango_status="PENDING", tango_created_at=now - timedelta(hours=20))
     OrderFactory(placed=True, tango_status="COMPLETE", tango_created_at=now - timedelta(days=5))
 
-    assert list(sync.stuck_orders(now)) == [old]
-    assert sync.flag_stuck_orders(now=now) == 1
-    assert sync.flag_stuck_orders(now=now + timedelta(hours=1)) == 0
+    assert list(Order.objects.stuck(now)) == [old]
+    assert passes.flag_stuck_orders(now=now) == 1
+    assert passes.flag_stuck_orders(now=now + timedelta(hours=1)) == 0
     event = old.events.get(kind=OrderEvent.Kind.STUCK)
     assert old.reference_order_id in event.message
 
@@ -389,7 +390,7 @@ def test_accounts_sync_creates_and_updates(fake_tango: FakeTango, account: Accou
         },
     ]
 
-    report = sync.sync_accounts()
+    report = reference.sync_accounts()
 
     account.refresh_from_db()
     assert account.current_balance == Decimal("1234.50") and account.balance_synced_at
@@ -425,8 +426,8 @@ def test_catalog_sync_upserts_and_respects_the_interval(fake_tango: FakeTango, d
         },
     ]
 
-    sync.sync_catalog()
-    sync.sync_catalog()  # within MIN_CATALOG_INTERVAL: no second GET /catalogs
+    reference.sync_catalog()
+    reference.sync_catalog()  # within MIN_CATALOG_INTERVAL: no second GET /catalogs
 
     assert fake_tango.count("get_catalog") == 1
     item = CatalogItem.objects.get(utid="U100001")
@@ -435,7 +436,7 @@ def test_catalog_sync_upserts_and_respects_the_interval(fake_tango: FakeTango, d
         Decimal("1.00"),
         ["EMAIL", "PHONE"],
     )
-    sync.sync_catalog(force=True)
+    reference.sync_catalog(force=True)
     assert fake_tango.count("get_catalog") == 2
 
 
@@ -503,10 +504,10 @@ def _sync_cycle() -> int:
     """What beat runs, in order; a failing pass is what a task retry would redo. Returns fails."""
     failures = 0
     for run in (
-        sync.sync_accounts,
-        sync.sync_open_orders,
-        sync.sync_recent_orders,
-        sync.sync_recent_line_items,
+        reference.sync_accounts,
+        passes.sync_open_orders,
+        passes.sync_recent_orders,
+        passes.sync_recent_line_items,
     ):
         try:
             run()
@@ -554,8 +555,8 @@ def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) 
         reset_client()
         try:
             client = get_client()
-            sync.sync_accounts()
-            sync.sync_catalog(force=True)
+            reference.sync_accounts()
+            reference.sync_catalog(force=True)
             # Orders placed elsewhere (another tool, Tango's portal): the sync must import them.
             for n, cents in enumerate(sorted(SCENARIOS) * 3):
                 client.create_order(
@@ -603,7 +604,7 @@ def test_sync_converges_with_the_simulator_after_faults(db, tmp_path, settings) 
             assert local_lines == tango_lines
             assert {"COMPLETE", "FAILED", "PENDING_MR"} <= set(local_orders.values())
             assert Order.objects.filter(pk__in=ours, state=PlacementState.PLACED).count() == 2
-            refreshed = sync.refresh_order(order_id=ours[0])  # "Refresh from Tango", for real
+            refreshed = passes.refresh_order(order_id=ours[0])  # "Refresh from Tango", for real
             assert (
                 refreshed.tango_status == tango_orders[refreshed.reference_order_id] == "COMPLETE"
             )

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.services import sync_orders
-from orders.services.sync_line_items import sync_line_items
-from orders.services.sync_orders import sync_orders_window
 from orders.state import transition_state
 from orders.statuses import HoldReason, PlacementState
+from orders.sync import orders as sync_orders
+from orders.sync.line_items import sync_line_items
+from orders.sync.orders import sync_orders_window
 from tango.testing import T0, WINDOW, FakeTango
 from tests.factories import AccountFactory, OrderFactory
 
@@ -55,7 +55,7 @@ def test_an_order_tango_has_is_adopted(
     old_state = order.state
     fake_tango.add(REF, created=T0, external_ref=order.external_ref_id, status="COMPLETE")
 
-    with caplog.at_level(logging.WARNING, logger="orders.services.sync_orders"):
+    with caplog.at_level(logging.WARNING, logger="orders.sync.orders"):
         report = sync_orders_window(**WINDOW)
 
     order.refresh_from_db()

@@ -19,11 +19,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import jobs
+from orders import webhooks
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.services import bulk_mirror, sync, sync_line_items, sync_orders, webhooks
-from orders.services.sync_line_items import sync_line_items as sync_line_items_window
-from orders.services.sync_orders import sync_orders_window
 from orders.statuses import FINAL_ORDER_STATUSES
+from orders.sync import async_orders, passes
+from orders.sync import line_items as sync_line_items
+from orders.sync import orders as sync_orders
+from orders.sync.line_items import sync_line_items as sync_line_items_window
+from orders.sync.orders import sync_orders_window
 from tango.testing import T0, WINDOW, FakeTango
 from tango.types import AsyncOrderDetail
 from tango.webhooks import parse_envelope
@@ -153,7 +156,7 @@ def test_the_bulk_mirror_does_not_reopen_lines_or_the_order(db) -> None:
         }
     )
 
-    bulk_mirror.apply_async_detail(order, stale)
+    async_orders.apply_async_detail(order, stale)
 
     order.refresh_from_db()
     assert order.tango_status == "PARTIAL"
@@ -178,7 +181,7 @@ def test_open_orders_are_applied_as_they_are_fetched(
     for ref in refs:
         fake.set_status(ref, "COMPLETE", "COMPLETE")
 
-    sync.sync_open_orders()
+    passes.sync_open_orders()
 
     # Each answer is written before the next call: none waits behind the others' HTTP.
     assert complete_at_call == [0, 1, 2]
@@ -363,6 +366,6 @@ def test_open_orders_pass_window_is_unaffected(fake_tango: FakeTango, account: A
     sync_orders_window(**WINDOW)
     fake_tango.set_status(refs[3], "COMPLETE", "COMPLETE")
 
-    report = sync.sync_open_orders()
+    report = passes.sync_open_orders()
 
     assert report.updated == 1 and fake_tango.count("get_order") == 0

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from orders.actions import resend
 from orders.models import BulkJob, Order, OrderEvent
-from orders.services import sync as sync_service
+from orders.sync import passes
 from orders.tasks import staff as staff_tasks
 from tango.testing import FakeTango
 from tests.factories import OrderFactory, at_tango
@@ -178,9 +178,9 @@ def test_refresh_calls_the_sync_service_and_reports(client, make_user, monkeypat
 
     def read_order(**kw):  # Tango's answer: nothing new
         calls.append(kw)
-        return sync_service.OrderRead(order=Order.objects.get(pk=kw["order_id"]))
+        return passes.OrderRead(order=Order.objects.get(pk=kw["order_id"]))
 
-    monkeypatch.setattr(sync_service, "read_order", read_order)
+    monkeypatch.setattr(passes, "read_order", read_order)
     user = login(client, make_user, "Support")
     order = OrderFactory(placed=True)
     response = client.post(reverse("orders:refresh", args=[order.pk]), follow=True)
@@ -196,7 +196,7 @@ def test_refresh_shows_tangos_error_instead_of_failing(client, make_user, monkey
     def broken(**kwargs):
         raise TangoUnavailable("bad gateway", status_code=502)
 
-    monkeypatch.setattr(sync_service, "read_order", broken)
+    monkeypatch.setattr(passes, "read_order", broken)
     login(client, make_user, "Support")
     order = OrderFactory(placed=True)
     response = client.post(reverse("orders:refresh", args=[order.pk]), headers=HTMX)

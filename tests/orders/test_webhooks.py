@@ -16,11 +16,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import path
 
+from orders import webhooks
 from orders.models import Account, LineItem, OrderEvent, WebhookEvent
-from orders.services import webhooks
 from orders.statuses import EventSource
 from orders.tasks.webhooks import process_webhook_event as process_task
-from orders.webhook_views import tango_webhook
+from orders.views.webhook import tango_webhook
 from tango.testing import FakeTango
 from tango.webhooks import parse_envelope
 from tests.factories import AccountFactory, LineItemFactory, OrderFactory
@@ -148,7 +148,7 @@ def test_bad_signature_is_rejected_with_a_log_line(
         },
     )
     body = json.dumps(payload).encode()
-    with caplog.at_level(logging.WARNING, logger="orders.webhook_views"):
+    with caplog.at_level(logging.WARNING, logger="orders.views.webhook"):
         wrong_key = post(
             csrf_client,
             None,
@@ -183,7 +183,7 @@ def test_bad_signature_is_rejected_with_a_log_line(
 def test_malformed_body_is_rejected_with_a_log_line(
     csrf_client, db, enqueued: list[int], caplog, raw: bytes, reason: str
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="orders.webhook_views"):
+    with caplog.at_level(logging.WARNING, logger="orders.views.webhook"):
         response = post(csrf_client, None, raw=raw)
     assert response.status_code == 400
     assert "webhook rejected" in caplog.text and reason in caplog.text
@@ -198,7 +198,7 @@ def test_unknown_event_type_is_stored_and_ignored_with_a_log_line(
     )
     response = post(csrf_client, payload)
     event = WebhookEvent.objects.get()
-    with caplog.at_level(logging.WARNING, logger="orders.services.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="orders.webhooks"):
         outcome = process_task(event.pk)
     assert response.status_code == 200
     assert outcome == webhooks.IGNORED_UNKNOWN_TYPE
@@ -216,7 +216,7 @@ def test_missing_secret_refuses_events(
     csrf_client, db, settings, enqueued: list[int], caplog, secret: str
 ) -> None:
     settings.TANGO_WEBHOOK_SECRET = secret
-    with caplog.at_level(logging.ERROR, logger="orders.webhook_views"):
+    with caplog.at_level(logging.ERROR, logger="orders.views.webhook"):
         response = post(csrf_client, envelope("RewardStatus", {}), signature="anything")
     assert response.status_code == 503 and "TANGO_WEBHOOK_SECRET" in caplog.text
     assert WebhookEvent.objects.count() == 0
@@ -401,7 +401,7 @@ def test_simulator_webhooks_reach_the_endpoint_signed(
     """setup_webhooks subscribes us at the simulator; its signed events pass our checks."""
     import time
 
-    from orders.services import sync
+    from orders.sync import reference
     from tango.client import reset_client
     from tango_sim.testing import running_simulator
 
@@ -410,7 +410,7 @@ def test_simulator_webhooks_reach_the_endpoint_signed(
         settings.TANGO_WEBHOOK_URL = f"{live_server.url}{URL}"
         reset_client()
         try:
-            sync.sync_accounts()
+            reference.sync_accounts()
             out = StringIO()
             call_command("setup_webhooks", stdout=out)
             assert "Subscribed" in out.getvalue()

@@ -338,6 +338,42 @@ def test_async_order_create_and_detail(tango, mocked):
     assert detail.line_items[0].reference_line_item_id == "AA260506-1-1-1"
 
 
+def test_get_async_order_follows_the_summary_pages(tango, mocked, caplog):
+    url = f"{BASE}/asyncOrders/customers/acme-main/accounts/acme-usd-01/bulk-2"
+
+    def page(lines, cursor):
+        return {
+            "referenceOrderID": "AA260506-2-1",
+            "externalRefID": "bulk-2",
+            "orderStatus": "COMPLETE",
+            "pagination": {"nextCursor": cursor, "nextPageAvailable": cursor is not None},
+            "lineItems": [
+                {"externalRefLineItemID": f"bulk-2-{n}", "lineItemStatus": "COMPLETE"}
+                for n in lines
+            ],
+        }
+
+    first = mocked.get(url, json=page([1, 2], "2"), match=[matchers.query_param_matcher({})])
+    second = mocked.get(
+        url, json=page([3, 4], "4"), match=[matchers.query_param_matcher({"nextCursor": "2"})]
+    )
+    # The last page points back at an earlier cursor: reading stops instead of looping.
+    last = mocked.get(
+        url, json=page([5], "2"), match=[matchers.query_param_matcher({"nextCursor": "4"})]
+    )
+
+    detail = tango.get_async_order(
+        customer_identifier="acme-main", account_identifier="acme-usd-01", external_ref_id="bulk-2"
+    )
+
+    assert [li.external_ref_line_item_id for li in detail.line_items] == [
+        f"bulk-2-{n}" for n in range(1, 6)
+    ]
+    assert detail.next_cursor is None and detail.order_status == "COMPLETE"
+    assert (first.call_count, second.call_count, last.call_count) == (1, 1, 1)
+    assert "repeated a page cursor" in caplog.text
+
+
 def test_webhooks(tango, mocked):
     mocked.post(
         f"{BASE}/webhooks",

@@ -429,3 +429,46 @@ def test_catalog(tango):
     fixed = [item for item in items.values() if item.value_type == "FIXED_VALUE"]
     assert fixed and all(isinstance(item.face_value, Decimal) for item in fixed)
     assert all(brand.brand_key and brand.brand_name for brand in brands)
+
+
+# --- async (bulk) orders (§7.7) ------------------------------------------------------------------
+
+
+def test_async_order_summary_is_paged_and_get_async_order_reads_every_page(tango):
+    ref = new_ref()
+    where = {
+        "customer_identifier": CUSTOMER,
+        "account_identifier": ACCOUNT,
+        "external_ref_id": ref,
+    }
+    accepted = tango.create_async_order(
+        **where,
+        line_items=[
+            {
+                "external_ref_line_item_id": f"{ref}-{n}",
+                "utid": REWARD_LINK,
+                "amount": Decimal("1.00"),
+                "delivery_method": "EMAIL",
+                "recipient": Recipient(first_name="A", last_name="B", email=f"a{n}@example.com"),
+            }
+            for n in range(250)
+        ],
+    )
+    assert accepted.failed_line_items == ()
+
+    first = tango.get_async_order_page(**where)
+    assert len(first.line_items) == 100 and first.next_cursor
+    second = tango.get_async_order_page(**where, cursor=first.next_cursor)
+    assert len(second.line_items) == 100 and second.next_cursor
+    assert not {li.external_ref_line_item_id for li in first.line_items} & {
+        li.external_ref_line_item_id for li in second.line_items
+    }
+
+    detail = tango.get_async_order(**where)
+    assert detail.next_cursor is None
+    assert [li.external_ref_line_item_id for li in detail.line_items] == [
+        f"{ref}-{n}" for n in range(250)
+    ]
+    assert all(li.reference_line_item_id for li in detail.line_items)
+    # A bigger page (at most 500) reads the same lines in one call.
+    assert tango.get_async_order(**where, max_results=500).line_items == detail.line_items

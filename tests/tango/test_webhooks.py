@@ -123,6 +123,6 @@ def test_unknown_types_and_odd_bodies_become_unknown_events() -> None:
 
 
 def test_every_type_the_app_subscribes_to_has_its_own_class() -> None:
-    from orders.services.webhooks import SUBSCRIBED_EVENT_TYPES
+    from orders.webhooks import SUBSCRIBED_EVENT_TYPES
 
     assert set(SUBSCRIBED_EVENT_TYPES) <= set(webhooks.EVENT_TYPES)

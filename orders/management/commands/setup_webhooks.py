@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.services.webhooks import SUBSCRIBED_EVENT_TYPES
+from orders.webhooks import SUBSCRIBED_EVENT_TYPES
 from tango.client import get_client
 from tango.errors import TangoError
 from tango.webhooks import signing_key

@@ -1,6 +1,6 @@
 """Run sync passes from the shell: `python manage.py sync_tango [--what open,recent,...]`.
 
-Calls the same services as the beat tasks, in this process (no worker needed).
+Calls the same sync passes as the beat tasks, in this process (no worker needed).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.services import sync
+from orders.sync import passes, reference
 from tango.errors import TangoError
 
 PASSES = ("accounts", "catalog", "open", "recent", "line_items", "stuck")
@@ -36,12 +36,12 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown pass(es): {', '.join(unknown)}; use {', '.join(PASSES)}.")
         days = options["days"]
         runs = {
-            "accounts": lambda: sync.sync_accounts(),
-            "catalog": lambda: sync.sync_catalog(force=options["force_catalog"]),
-            "open": lambda: sync.sync_open_orders(),
-            "recent": lambda: sync.sync_recent_orders(days=days),
-            "line_items": lambda: sync.sync_recent_line_items(days=days),
-            "stuck": lambda: sync.flag_stuck_orders(),
+            "accounts": lambda: reference.sync_accounts(),
+            "catalog": lambda: reference.sync_catalog(force=options["force_catalog"]),
+            "open": lambda: passes.sync_open_orders(),
+            "recent": lambda: passes.sync_recent_orders(days=days),
+            "line_items": lambda: passes.sync_recent_line_items(days=days),
+            "stuck": lambda: passes.flag_stuck_orders(),
         }
         for name in wanted:
             try:

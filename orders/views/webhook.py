@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from orders.services.webhooks import store_webhook_event
+from orders.webhooks import store_webhook_event
 from tango.webhooks import (
     SIGNATURE_HEADER,
     InvalidWebhook,

@@ -6,10 +6,10 @@ to the shape the column stores (money quantized to cents, strings fitted to the 
 None to "") so that the comparison is exact and a pass is never "dirty" by representation alone.
 
 Several writers touch the same rows (the open and recent passes, "Refresh from Tango", webhooks,
-the bulk mirror), and a Tango read may be older than the local row by the time it is applied.
-Two rules keep that safe: a read never moves a status backwards (statuses.py's
-`*_status_goes_back`), and
-`bulk_write` writes a field only if it still holds the value the diff was made against.
+the async order mirror), and a Tango read may be older than the local row by the time it is
+applied. Two rules keep that safe: a read never moves a status backwards (orders/sync/status.py
+applies every status read through statuses.py's `*_status_goes_back`), and `bulk_write` writes a
+field only if it still holds the value the diff was made against.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from django.db.models.functions import Cast
 
 from core.actor import Actor, ActorPath
 from orders import events
-from orders.models import LineItem, Order, OrderEvent
-from orders.statuses import order_status_goes_back
-from tango.types import TangoOrder
+from orders.models import LineItem, OrderEvent
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ RATE = Decimal("0.00000001")  # Order.exchange_rate has 8 decimal places
 
 @dataclass
 class SyncReport:
-    """Counters of one sync pass (returned by the services, logged by the tasks)."""
+    """Counters of one sync pass (returned by the passes, logged by the tasks)."""
 
     list_calls: int = 0
     detail_calls: int = 0
@@ -107,21 +105,6 @@ class Changes:
 
     def old(self, field_name: str) -> Any:
         return self.fields[field_name][0]
-
-
-def status_event(
-    *, order: Order, old: str, new: str, actor: Actor, occurred_at: datetime
-) -> OrderEvent:
-    """An unsaved `status_changed` row for a Tango status the sync is writing."""
-    return events.tango_status_changed(
-        order=order.pk,
-        actor=actor,
-        old_status=old,
-        new_status=new,
-        details={"reference_order_id": order.reference_order_id},
-        occurred_at=occurred_at,
-        save=False,
-    )
 
 
 def line_item_event(
@@ -238,45 +221,6 @@ def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[st
             setattr(change.obj, name, value)
     model.objects.filter(pk__in=[change.obj.pk for change in survivors]).update(**updates)
     return len(survivors)
-
-
-def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
-    logger.info(
-        "sync: ignored an older read of %s %s: %s -> %s (statuses never go back, "
-        "TANGO_API.md §9.8)",
-        kind,
-        ident,
-        stored,
-        read,
-    )
-
-
-def order_changes(order: Order, tango: TangoOrder) -> Changes:
-    """What GET /orders says about an order, applied to the row (tracked in `Changes`).
-
-    Empty when the read is older than the row (statuses.order_status_goes_back).
-    """
-    changes = Changes(order)
-    if order_status_goes_back(order.tango_status, tango.status):
-        log_stale("order", order.reference_order_id, order.tango_status, tango.status)
-        return changes
-    if order.reference_order_id is None:
-        changes.set("reference_order_id", tango.reference_order_id)
-    changes.set_str("tango_status", tango.status)
-    charged = tango.amount_charged
-    if charged is not None:
-        if charged.value is not None:
-            changes.set("amount_charged_value", quantize(charged.value))
-        if charged.fee is not None:
-            changes.set("amount_charged_fee", quantize(charged.fee))
-        if charged.total is not None:
-            changes.set("amount_charged_total", quantize(charged.total))
-        changes.set_str("amount_charged_currency", charged.currency_code)
-        if charged.exchange_rate is not None:
-            changes.set("exchange_rate", quantize(charged.exchange_rate, RATE))
-    if tango.created_at is not None:
-        changes.set("tango_created_at", tango.created_at)
-    return changes
 
 
 # The sync's own actor: no person, path "sync" (a staff refresh passes its own, via sync).

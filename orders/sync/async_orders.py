@@ -3,8 +3,8 @@
 GET /asyncOrders/customers/{c}/accounts/{a}/{externalRefID} (TANGO_API.md §7.7) carries the
 order status (COMPLETE / PARTIAL / FAILED, or a pending status while lines are processing) and
 each line's status; lines are matched by their externalRefLineItemID. Only changed fields are
-written (conditional bulk UPDATE, see sync_changes.bulk_write), each status change with a
-timeline row, and no status moves backwards (statuses.*_status_goes_back). Called after
+written (conditional bulk UPDATE, see changes.bulk_write), each status change with a timeline
+row, and no status moves backwards (the statuses go through orders/sync/status.py). Called after
 placement, by the AsyncOrderStatus webhook, by the open-orders sync and by "Refresh from Tango".
 """
 
@@ -17,21 +17,9 @@ from django.utils import timezone
 
 from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.sync_changes import (
-    SYNC_ACTOR,
-    Changes,
-    bulk_write,
-    line_item_events,
-    log_stale,
-    quantize,
-    status_event,
-)
-from orders.statuses import (
-    LineItemStatus,
-    OrderStatus,
-    line_item_status_goes_back,
-    order_status_goes_back,
-)
+from orders.statuses import LineItemStatus, OrderStatus
+from orders.sync.changes import SYNC_ACTOR, Changes, bulk_write, line_item_events, quantize
+from orders.sync.status import apply_line_item_status, apply_order_status, write_orders
 from tango.client import get_client
 from tango.types import AsyncOrderDetail
 
@@ -62,13 +50,11 @@ def apply_async_detail(
         line = lines.get(tango.external_ref_line_item_id or "")
         if line is None:
             continue
-        if line_item_status_goes_back(line.status, tango.line_item_status):
-            log_stale("line item", line.pk, line.status, tango.line_item_status)
-            continue
         changes = Changes(line)
+        if not apply_line_item_status(changes, tango.line_item_status, ident=line.pk):
+            continue
         if line.reference_line_item_id is None and tango.reference_line_item_id:
             changes.set("reference_line_item_id", tango.reference_line_item_id)
-        changes.set_str("status", tango.line_item_status)
         changes.set_str("delivery_status", tango.delivery_status)
         if tango.amount_charged is not None and tango.amount_charged.total is not None:
             changes.set("amount_charged_total", quantize(tango.amount_charged.total))
@@ -80,27 +66,14 @@ def apply_async_detail(
     if order.reference_order_id is None and detail.reference_order_id:
         order_changes.set("reference_order_id", detail.reference_order_id)
     status = detail.order_status or _derived_status(lines.values())
-    if order_status_goes_back(order.tango_status, status):
-        log_stale("order", order.pk, order.tango_status, status)
-    else:
-        order_changes.set_str("tango_status", status)
+    apply_order_status(order_changes, status, ident=order.pk)
     with transaction.atomic():
         # Order before its lines: the same lock order as the order sync (no deadlock).
-        bulk_write(Order, [order_changes], extra={"last_synced_at": now, "updated_at": now})
+        _, status_rows = write_orders([order_changes], actor=actor, now=now)
         bulk_write(LineItem, changed_lines, extra={"updated_at": now})
         # After the writes: only what was really written gets a timeline row.
         rows = line_item_events(changed_lines, actor=actor, occurred_at=now, note=note)
-        if "tango_status" in order_changes.fields:
-            rows.append(
-                status_event(
-                    order=order,
-                    old=order_changes.old("tango_status"),
-                    new=order.tango_status,
-                    actor=actor,
-                    occurred_at=now,
-                )
-            )
-        OrderEvent.objects.bulk_create(rows)
+        OrderEvent.objects.bulk_create(rows + status_rows)
 
 
 def _derived_status(lines: Any) -> str | None:

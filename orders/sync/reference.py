@@ -17,8 +17,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from orders.models import Account, Brand, CatalogItem, Customer
-from orders.services.sync_changes import Changes, SyncReport, bulk_write, quantize
 from orders.statuses import ValueType
+from orders.sync.changes import Changes, SyncReport, bulk_write, quantize
 from tango.client import get_client
 from tango.types import CatalogEntry, TangoAccount
 

@@ -18,17 +18,16 @@ from django.utils import timezone
 
 from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.sync_changes import (
+from orders.sync.changes import (
     SYNC_ACTOR,
     Changes,
     SyncReport,
     bulk_write,
     fit,
     line_item_events,
-    log_stale,
     quantize,
 )
-from orders.statuses import line_item_status_goes_back
+from orders.sync.status import apply_line_item_status
 from tango.client import get_client
 from tango.types import TangoLineItem
 
@@ -76,14 +75,12 @@ def _line_changes(line: LineItem, tango: TangoLineItem) -> Changes:
     status and flags are just as old (statuses.line_item_status_goes_back, TANGO_API.md §9.8).
     """
     changes = Changes(line)
-    if line_item_status_goes_back(line.status, tango.status):
-        log_stale("line item", line.reference_line_item_id, line.status, tango.status)
+    if not apply_line_item_status(changes, tango.status, ident=line.reference_line_item_id):
         return changes
     if line.reference_line_item_id is None and tango.reference_line_item_id:
         changes.set("reference_line_item_id", tango.reference_line_item_id)
     if not line.external_ref_line_item_id and tango.external_ref_line_item_id:
         changes.set_str("external_ref_line_item_id", tango.external_ref_line_item_id)
-    changes.set_str("status", tango.status)
     # None means "no such status for this delivery method": store it as blank.
     changes.set_str("email_status", tango.email_status, keep_if_none=False)
     changes.set_str("delivery_status", tango.delivery_status, keep_if_none=False)

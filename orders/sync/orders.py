@@ -24,19 +24,11 @@ from django.utils import timezone
 
 from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
-from orders.services.sync_changes import (
-    SYNC_ACTOR,
-    Changes,
-    SyncReport,
-    bulk_write,
-    line_item_events,
-    log_stale,
-    order_changes,
-    status_event,
-)
-from orders.services.sync_import import import_orders
 from orders.state import transition_state
-from orders.statuses import ADOPT, ADOPTABLE, PlacementState, line_item_status_goes_back
+from orders.statuses import ADOPT, ADOPTABLE, PlacementState
+from orders.sync.changes import SYNC_ACTOR, Changes, SyncReport, bulk_write, line_item_events
+from orders.sync.imports import import_orders
+from orders.sync.status import apply_line_item_status, order_changes, write_orders
 from tango.client import TangoClient, get_client
 from tango.errors import TangoNotFound
 from tango.types import TangoOrder
@@ -242,19 +234,9 @@ def _update_matched(
     if not matched:
         return []
     changed = [changes for order, tango in matched if (changes := order_changes(order, tango))]
-    report.updated += bulk_write(Order, changed, extra={"last_synced_at": now, "updated_at": now})
     # After the write: only what was really written gets a timeline row.
-    rows = [
-        status_event(
-            order=changes.obj,
-            old=changes.old("tango_status"),
-            new=changes.obj.tango_status,
-            actor=actor,
-            occurred_at=now,
-        )
-        for changes in changed
-        if "tango_status" in changes.fields
-    ]
+    written, rows = write_orders(changed, actor=actor, now=now)
+    report.updated += written
     rows += _update_single_line_items(matched, report=report, now=now, actor=actor)
     return rows
 
@@ -285,10 +267,7 @@ def _update_single_line_items(
         changes = Changes(line)
         if line.reference_line_item_id is None and tango.reference_line_item_id:
             changes.set("reference_line_item_id", tango.reference_line_item_id)
-        if line_item_status_goes_back(line.status, tango.line_item_status):
-            log_stale("line item", line.pk, line.status, tango.line_item_status)
-        else:
-            changes.set_str("status", tango.line_item_status)
+        apply_line_item_status(changes, tango.line_item_status, ident=line.pk)
         if changes:
             changed.append(changes)
     bulk_write(LineItem, changed, extra={"updated_at": now})

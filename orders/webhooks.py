@@ -1,10 +1,11 @@
 """Tango webhooks: store, dedupe, then process in a task (TANGO_API.md §13).
 
-Receiving (`orders/webhook_views.py`) does only what must happen before answering 200: verify
+Receiving (orders/views/webhook.py) does only what must happen before answering 200: verify
 the HMAC signature and parse the envelope (both in tango/webhooks.py), store the raw event once
-per eventId and enqueue processing after commit. Processing is idempotent: `processed_at` is
-claimed with a conditional UPDATE in the same transaction as the changes it makes, so a
-redelivered event, a duplicate task or a concurrent worker applies an event at most once.
+per eventId and enqueue processing after commit. Processing turns the stored payload into one
+typed event (tango.webhooks.parse_event: raw Tango dicts stop there) and applies it once:
+`processed_at` is claimed with a conditional UPDATE in the same transaction as the changes it
+makes, so a redelivered event, a duplicate task or a concurrent worker applies it at most once.
 
 Events may arrive out of order (§13.3); a line-item or account event older than one already
 applied to the same subject is recorded and skipped, so a late event never undoes a newer one.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -25,17 +25,27 @@ from core import jobs
 from core.actor import Actor, ActorPath
 from orders import events
 from orders.models import Account, CatalogItem, LineItem, Order, WebhookEvent
-from orders.services.bulk_mirror import apply_async_detail
-from orders.services.sync_changes import Changes, bulk_write, fit, line_item_event, quantize
 from orders.statuses import (
     PHYSICAL_EVENT_TO_DELIVERY_STATUS,
     REWARD_EVENT_TO_REWARD_STATUS,
     AccountStatus,
 )
-from tango.client import get_client
+from orders.sync.async_orders import apply_async_detail, read_async_order
+from orders.sync.changes import Changes, bulk_write, fit, line_item_event, quantize
 from tango.errors import TangoNotFound
 from tango.types import AsyncOrderDetail
-from tango.webhooks import Envelope
+from tango.webhooks import (
+    AccountStatusChanged,
+    AsyncOrderStatusChanged,
+    ConnectivityTest,
+    Envelope,
+    ItemAvailabilityChanged,
+    LineItemDeliveryStatusChanged,
+    LowBalance,
+    RewardStatusChanged,
+    TangoEvent,
+    parse_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,78 +81,79 @@ def store_webhook_event(*, envelope: Envelope, body: bytes) -> tuple[WebhookEven
 
 def process_webhook_event(*, webhook_event_id: int) -> str:
     """Apply a stored event once. Returns what happened (also kept in processing_error)."""
-    event = WebhookEvent.objects.get(pk=webhook_event_id)
-    if event.processed_at is not None:
+    stored = WebhookEvent.objects.get(pk=webhook_event_id)
+    if stored.processed_at is not None:
         return "already processed"
-    handler = HANDLERS.get(event.event_type)
-    data = event.payload.get("eventData") or {}
+    event = parse_event(stored.payload)
+    handler = HANDLERS.get(type(event))
     if handler is None:
         logger.warning(
             "webhook %s: %s %r; nothing done",
-            event.event_id,
+            stored.event_id,
             IGNORED_UNKNOWN_TYPE,
-            event.event_type,
+            stored.event_type,
         )
-        _finish(event, IGNORED_UNKNOWN_TYPE)
+        _finish(stored, IGNORED_UNKNOWN_TYPE)
         return IGNORED_UNKNOWN_TYPE
-    fetched = handler.fetch(event, data) if handler.fetch else None
+    fetched = handler.fetch(stored, event) if handler.fetch else None
     with transaction.atomic():
-        if not _claim(event):
+        if not _claim(stored):
             return "already processed"
-        note = handler.apply(event, data, fetched)
+        note = handler.apply(stored, event, fetched)
         if note:
-            WebhookEvent.objects.filter(pk=event.pk).update(processing_error=note)
+            WebhookEvent.objects.filter(pk=stored.pk).update(processing_error=note)
     logger.info(
-        "webhook %s %s processed%s", event.event_id, event.event_type, f": {note}" if note else ""
+        "webhook %s %s processed%s", stored.event_id, stored.event_type, f": {note}" if note else ""
     )
     return note or "processed"
 
 
-def _claim(event: WebhookEvent) -> bool:
+def _claim(stored: WebhookEvent) -> bool:
     return bool(
-        WebhookEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+        WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).update(
             processed_at=timezone.now()
         )
     )
 
 
-def _finish(event: WebhookEvent, note: str) -> None:
-    WebhookEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+def _finish(stored: WebhookEvent, note: str) -> None:
+    WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).update(
         processed_at=timezone.now(), processing_error=note
     )
 
 
-def _newer_applied(event: WebhookEvent, key: str, value: str) -> bool:
-    """Has an event of this type about the same subject, that happened later, been applied?"""
-    if event.occurred_at is None:
+def _newer_applied(stored: WebhookEvent, key: str, value: str) -> bool:
+    """Has an event of this type about the same subject, that happened later, been applied?
+
+    `key` is Tango's field name in eventData: the stored payloads are searched by it.
+    """
+    if stored.occurred_at is None:
         return False
     return (
         WebhookEvent.objects.filter(
-            event_type=event.event_type,
+            event_type=stored.event_type,
             processed_at__isnull=False,
-            occurred_at__gt=event.occurred_at,
+            occurred_at__gt=stored.occurred_at,
             **{f"payload__eventData__{key}": value},
         )
-        .exclude(pk=event.pk)
+        .exclude(pk=stored.pk)
         .exists()
     )
 
 
-def _line_item_ref(data: dict[str, Any]) -> str:
-    return str(data.get("referenceLineItemId") or data.get("referenceLineItemID") or "")
-
-
 def _apply_line_item_status(
-    event: WebhookEvent, data: dict[str, Any], *, field: str, mapping: dict[str, str]
+    stored: WebhookEvent,
+    event: RewardStatusChanged | LineItemDeliveryStatusChanged,
+    *,
+    field: str,
+    mapping: dict[str, str],
 ) -> str:
-    ref = _line_item_ref(data)
-    status = str(data.get("status") or "")
+    ref, status = event.reference_line_item_id, event.status
     new = mapping.get(status)
     if not ref or new is None:
-        logger.warning("webhook %s: ignored: status %r not understood", event.event_id, status)
+        logger.warning("webhook %s: ignored: status %r not understood", stored.event_id, status)
         return f"ignored: status {status!r} not understood"
-    key = "referenceLineItemId" if "referenceLineItemId" in data else "referenceLineItemID"
-    if _newer_applied(event, key, ref):
+    if _newer_applied(stored, event.reference_key, ref):
         return "ignored: a newer event for this line item was already applied"
     # Locked for the rest of this (short) transaction: the write below then cannot lose to a
     # sync pass writing the same line, and neither can the pass's write undo this one.
@@ -153,7 +164,7 @@ def _apply_line_item_status(
     now = timezone.now()
     changes = Changes(line)
     changes.set(field, new)
-    note = f"{event.event_type} webhook: {status}"
+    note = f"{stored.event_type} webhook: {status}"
     timeline = line_item_event(
         line_item=line, changes=changes, actor=WEBHOOK, occurred_at=now, note=note
     )
@@ -165,73 +176,76 @@ def _apply_line_item_status(
             occurred_at=now,
             save=False,
         )
-    details = {k: data.get(k) for k in ("action", "reasonCode", "type", "newReferenceLineItemId")}
     timeline.details = {
         **timeline.details,
-        "event_id": event.event_id,
-        **{k: v for k, v in details.items() if v},
+        "event_id": stored.event_id,
+        **{k: v for k, v in event.details().items() if v},
     }
     bulk_write(LineItem, [changes] if changes else [], extra={"updated_at": now})
     timeline.save()
     return ""
 
 
-def _apply_reward_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+def _apply_reward_status(stored: WebhookEvent, event: RewardStatusChanged, fetched: Any) -> str:
     return _apply_line_item_status(
-        event, data, field="reward_status", mapping=REWARD_EVENT_TO_REWARD_STATUS
+        stored, event, field="reward_status", mapping=REWARD_EVENT_TO_REWARD_STATUS
     )
 
 
-def _apply_delivery_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+def _apply_delivery_status(
+    stored: WebhookEvent, event: LineItemDeliveryStatusChanged, fetched: Any
+) -> str:
     return _apply_line_item_status(
-        event, data, field="delivery_status", mapping=PHYSICAL_EVENT_TO_DELIVERY_STATUS
+        stored, event, field="delivery_status", mapping=PHYSICAL_EVENT_TO_DELIVERY_STATUS
     )
 
 
-def _async_order_for(data: dict[str, Any]) -> Order | None:
-    ext = str(data.get("externalRefID") or data.get("externalRefId") or "")
-    orders = Order.objects.select_related("account", "customer").filter(external_ref_id=ext)
-    if data.get("accountIdentifier"):
-        orders = orders.filter(account__identifier=data["accountIdentifier"])
-    return orders.first() if ext else None
+def _async_order_for(event: AsyncOrderStatusChanged) -> Order | None:
+    if not event.external_ref_id:
+        return None
+    orders = Order.objects.select_related("account", "customer").filter(
+        external_ref_id=event.external_ref_id
+    )
+    if event.account_identifier:
+        orders = orders.filter(account__identifier=event.account_identifier)
+    return orders.first()
 
 
-def _fetch_async_order(event: WebhookEvent, data: dict[str, Any]) -> AsyncOrderDetail | None:
-    order = _async_order_for(data)
+def _fetch_async_order(
+    stored: WebhookEvent, event: AsyncOrderStatusChanged
+) -> AsyncOrderDetail | None:
+    order = _async_order_for(event)
     if order is None:
         return None
     try:
-        return get_client().get_async_order(
-            customer_identifier=order.customer.identifier,
-            account_identifier=order.account.identifier,
-            external_ref_id=order.external_ref_id,
-        )
+        return read_async_order(order)
     except TangoNotFound:
-        logger.warning("webhook %s: async order %s not found at Tango", event.event_id, order.pk)
+        logger.warning("webhook %s: async order %s not found at Tango", stored.event_id, order.pk)
         return None
 
 
-def _apply_async_order(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
-    order = _async_order_for(data)
+def _apply_async_order(
+    stored: WebhookEvent, event: AsyncOrderStatusChanged, fetched: AsyncOrderDetail | None
+) -> str:
+    order = _async_order_for(event)
     if order is None or fetched is None:
         return "ignored: bulk order not known locally or not found at Tango"
-    apply_async_detail(order, fetched, actor=WEBHOOK, note=f"AsyncOrderStatus {data.get('status')}")
+    apply_async_detail(order, fetched, actor=WEBHOOK, note=f"AsyncOrderStatus {event.status}")
     return ""
 
 
-def _account_for(event: WebhookEvent, data: dict[str, Any]) -> Account | None:
-    ident = str(data.get("accountIdentifier") or "")
-    return Account.objects.filter(identifier=ident).first() if ident else None
+def _account_for(identifier: str) -> Account | None:
+    return Account.objects.filter(identifier=identifier).first() if identifier else None
 
 
-def _apply_account_status(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
-    account = _account_for(event, data)
-    status = str(data.get("status") or "").upper()
+def _apply_account_status(stored: WebhookEvent, event: AccountStatusChanged, fetched: Any) -> str:
+    account = _account_for(event.account_identifier)
+    status = event.status.upper()
     if account is None:
         return "ignored: account not known locally (the accounts sync will bring it)"
     if status not in AccountStatus.values:
         return f"ignored: account status {status!r} not understood"
-    if _newer_applied(event, "accountIdentifier", account.identifier):
+    if _newer_applied(stored, "accountIdentifier", account.identifier):
         return "ignored: a newer event for this account was already applied"
     if account.status != status:
         logger.warning("account %s is now %s at Tango", account.identifier, status)
@@ -239,68 +253,65 @@ def _apply_account_status(event: WebhookEvent, data: dict[str, Any], fetched: An
     return ""
 
 
-def _apply_low_balance(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
-    account = _account_for(event, data)
+def _apply_low_balance(stored: WebhookEvent, event: LowBalance, fetched: Any) -> str:
+    account = _account_for(event.account_identifier)
     if account is None:
         return "ignored: account not known locally (the accounts sync will bring it)"
     logger.warning(
         "low balance on account %s: %s (alert threshold %s)",
         account.identifier,
-        data.get("balance"),
-        data.get("balanceThreshold"),
+        event.balance_text,
+        event.threshold_text,
     )
-    try:
-        balance = quantize(_decimal(data.get("balance")))
-    except (TypeError, ValueError, ArithmeticError):
+    if event.balance_unreadable:
         return "ignored: balance not a number"
-    moment = event.occurred_at or timezone.now()
+    balance = quantize(event.balance)
+    moment = stored.occurred_at or timezone.now()
     if balance is None or (account.balance_synced_at and account.balance_synced_at > moment):
         return "balance not applied: the account was synced more recently"
     Account.objects.filter(pk=account.pk).update(current_balance=balance, balance_synced_at=moment)
     return ""
 
 
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def _apply_item_availability(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
-    utid = str(data.get("utid") or "")
-    status = fit(CatalogItem, "status", data.get("status"))
-    if not utid or not CatalogItem.objects.filter(utid=utid).exclude(status=status).update(
+def _apply_item_availability(
+    stored: WebhookEvent, event: ItemAvailabilityChanged, fetched: Any
+) -> str:
+    status = fit(CatalogItem, "status", event.status)
+    if not event.utid or not CatalogItem.objects.filter(utid=event.utid).exclude(
         status=status
-    ):
+    ).update(status=status):
         return "no catalog change"
     return ""
 
 
-def _apply_connectivity_test(event: WebhookEvent, data: dict[str, Any], fetched: Any) -> str:
+def _apply_connectivity_test(stored: WebhookEvent, event: ConnectivityTest, fetched: Any) -> str:
     return "connectivity test"
 
 
 @dataclass(frozen=True)
 class Handler:
-    apply: Callable[[WebhookEvent, dict[str, Any], Any], str]
+    apply: Callable[[WebhookEvent, Any, Any], str]
     # The Tango read an event needs, done before the transaction (never hold one across HTTP).
-    fetch: Callable[[WebhookEvent, dict[str, Any]], Any] | None = None
+    fetch: Callable[[WebhookEvent, Any], Any] | None = None
 
 
-HANDLERS: dict[str, Handler] = {
-    "RewardStatus": Handler(_apply_reward_status),
-    "LineItemDeliveryStatus": Handler(_apply_delivery_status),
-    "AsyncOrderStatus": Handler(_apply_async_order, fetch=_fetch_async_order),
-    "AccountStatus": Handler(_apply_account_status),
-    "LowBalance": Handler(_apply_low_balance),
-    "ItemAvailability": Handler(_apply_item_availability),
-    "ConnectivityTest": Handler(_apply_connectivity_test),
+# One handler per typed event (tango.webhooks); an UnknownEvent has none and is recorded.
+HANDLERS: dict[type[TangoEvent], Handler] = {
+    RewardStatusChanged: Handler(_apply_reward_status),
+    LineItemDeliveryStatusChanged: Handler(_apply_delivery_status),
+    AsyncOrderStatusChanged: Handler(_apply_async_order, fetch=_fetch_async_order),
+    AccountStatusChanged: Handler(_apply_account_status),
+    LowBalance: Handler(_apply_low_balance),
+    ItemAvailabilityChanged: Handler(_apply_item_availability),
+    ConnectivityTest: Handler(_apply_connectivity_test),
 }
 
 # What `setup_webhooks` subscribes to: every type we act on.
 SUBSCRIBED_EVENT_TYPES = (
-    "RewardStatus",
-    "LineItemDeliveryStatus",
-    "AsyncOrderStatus",
-    "LowBalance",
-    "AccountStatus",
-    "ItemAvailability",
+    RewardStatusChanged.event_type,
+    LineItemDeliveryStatusChanged.event_type,
+    AsyncOrderStatusChanged.event_type,
+    LowBalance.event_type,
+    AccountStatusChanged.event_type,
+    ItemAvailabilityChanged.event_type,
 )

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from orders import events
 from orders.models import Account, CatalogItem, LineItem, Order, OrderEvent
-from orders.services.sync_changes import SYNC_ACTOR, SyncReport, fit, order_changes, quantize
 from orders.statuses import OrderSource, PlacementState
+from orders.sync.changes import SYNC_ACTOR, SyncReport, fit, quantize
+from orders.sync.status import order_changes
 from tango.types import TangoOrder
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,9 @@
 * `read_order` / `apply_order_read` (`refresh_order` is both): GET /orders/{id} + its line
   items, for the "Refresh from Tango" button (orders.actions.refresh).
 
-The implementation lives in sync_orders.py, sync_line_items.py and sync_reference.py.
+The reads themselves live beside this module: orders.py (GET /orders), line_items.py
+(GET /lineItems), async_orders.py (bulk orders) and reference.py (accounts, catalog; their
+passes are run by the tasks directly).
 """
 
 from __future__ import annotations
@@ -23,25 +25,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.actor import Actor, ActorPath
-from core.business_days import stuck_cutoff
 from orders import events
 from orders.models import Order, OrderEvent
-from orders.services.bulk_mirror import apply_async_detail, mirror_async_order, read_async_order
-from orders.services.sync_changes import SYNC_ACTOR, SyncReport
-from orders.services.sync_line_items import apply_tango_line_items, sync_line_items
-from orders.services.sync_orders import (
+from orders.sync.async_orders import apply_async_detail, mirror_async_order, read_async_order
+from orders.sync.changes import SYNC_ACTOR, SyncReport
+from orders.sync.line_items import apply_tango_line_items, sync_line_items
+from orders.sync.orders import (
     MAX_WINDOW,
     apply_tango_orders,
     fetch_orders_by_reference,
     sync_orders_window,
 )
-from orders.services.sync_reference import sync_accounts, sync_catalog
 from tango.client import get_client
-from tango.errors import TangoError, TangoNotFound
+from tango.errors import TangoNotFound
 from tango.types import AsyncOrderDetail, TangoLineItem, TangoOrder
 
 logger = logging.getLogger(__name__)
@@ -123,20 +123,14 @@ def sync_recent_line_items(*, days: int | None = None, now: datetime | None = No
     return sync_line_items(start=start, end=now)
 
 
-def stuck_orders(now: datetime | None = None) -> models.QuerySet[Order]:
-    """Orders PENDING at Tango for more than one business day (Tango's promise)."""
-    return Order.objects.pending_since(stuck_cutoff(now))
-
-
 def flag_stuck_orders(*, now: datetime | None = None) -> int:
     """Write one `stuck` timeline row per stuck order (once per order). Returns how many."""
     now = now or timezone.now()
-    already = OrderEvent.objects.filter(order=models.OuterRef("pk"), kind=OrderEvent.Kind.STUCK)
     with transaction.atomic():
         # skip_locked: a concurrent run leaves the orders this one is flagging alone.
         orders = list(
-            stuck_orders(now)
-            .filter(~models.Exists(already))
+            Order.objects.stuck(now)
+            .not_flagged_stuck()
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", "reference_order_id", "tango_created_at")
         )
@@ -218,18 +212,12 @@ def refresh_order(*, order_id: int, actor: Actor = SYNC_ACTOR) -> Order:
 __all__ = [
     "OrderNotPlaced",
     "OrderRead",
-    "SyncReport",
-    "TangoError",
     "apply_order_read",
     "covering_windows",
     "flag_stuck_orders",
     "read_order",
     "refresh_order",
-    "stuck_orders",
-    "sync_accounts",
-    "sync_catalog",
     "sync_open_orders",
-    "sync_orders_window",
     "sync_recent_line_items",
     "sync_recent_orders",
 ]
