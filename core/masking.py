@@ -4,7 +4,7 @@ A recipient is shown as "Riley C." with a masked email/mobile and only the count
 address, until someone holding orders.view_recipient unmasks the page (audited, see
 orders.actions.notes.unmask_recipient). The Tango client masks emails and numbers the
 same way in its reprs and logs (tango/types/values.py); neither package may import the other,
-so tests/orders/test_privacy.py checks that the two agree.
+so tests/security/test_privacy.py checks that the two agree.
 """
 
 from __future__ import annotations

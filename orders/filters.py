@@ -1,14 +1,13 @@
 """The orders list's filter form (django-filter); the audit log's is audit/filters.py.
 
-Every filter maps to a URL parameter, so a filtered list is a shareable link and the browser's
-back button restores it. Filters on line items are EXISTS subqueries (no JOIN, no DISTINCT),
-so combining order status with line-item status (e.g. PARTIAL orders with FAILED line items)
-stays one indexed query.
+Every filter maps one URL parameter onto a QuerySet method of orders/querysets.py (the reads
+live there, for the list, its facets, bulk jobs and exports alike), so a filtered list is a
+shareable link and the browser's back button restores it. To add a filter: a QuerySet method,
+then a field here calling it; its URL parameter joins FILTER_PARAMS by itself.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -16,13 +15,11 @@ from zoneinfo import ZoneInfo, available_timezones
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
-from core.dates import day_end, day_start
-from orders.models import Account, Brand, Customer, LineItem, Order
+from orders.models import Account, Brand, Customer, Order
 from orders.statuses import (
     DeliveryMethod,
     EmailStatus,
@@ -33,14 +30,10 @@ from orders.statuses import (
 
 # Facet dimensions (URL parameters) that show a count next to each value.
 FACETS = ("status", "li_status")
+CREATED_WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 # The value that selects "none" (no campaign, no PO number, not created here) in a text filter.
 NONE_VALUE = "(none)"
 TIME_ZONES = sorted(available_timezones())
-_EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _line_items(**lookups: Any) -> Exists:
-    return Exists(LineItem.objects.filter(order=OuterRef("pk"), **lookups))
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -156,9 +149,9 @@ class OrderFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._reference_hits: dict[str, bool] = {}
+        self._known_references: dict[str, bool] = {}
 
-    # --- filter methods (reads go through the QuerySet methods where one exists) ---
+    # --- each URL parameter onto its QuerySet method (orders/querysets.py) ---
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.with_status(value) if value else queryset
 
@@ -166,25 +159,23 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.with_line_item_status(value) if value else queryset
 
     def filter_email_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_line_items(email_status__in=value)) if value else queryset
+        return queryset.with_email_status(value) if value else queryset
 
     def filter_brand(self, queryset: QuerySet, name: str, value: Brand | None) -> QuerySet:
-        return queryset.filter(_line_items(catalog_item__brand=value)) if value else queryset
+        return queryset.with_brand(value) if value else queryset
 
     def filter_utid(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
-        return queryset.filter(_line_items(utid__iexact=value)) if value else queryset
+        return queryset.with_utid(value) if value else queryset
 
     def filter_created_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        # A range on the indexed column, not created_at__date (which defeats the index).
-        return queryset.filter(created_at__gte=day_start(value))
+        return queryset.created_from(value)
 
     def filter_created_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(created_at__lt=day_end(value))
+        return queryset.created_to(value)
 
     def filter_created_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        spans = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
-        return queryset.filter(created_at__gte=timezone.now() - spans[value])
+        return queryset.created_since(timezone.now() - CREATED_WITHIN[value])
 
     def zone(self) -> ZoneInfo:
         """The time zone the ordered_* dates are read in (`tz`, default the site's)."""
@@ -195,10 +186,10 @@ class OrderFilter(django_filters.FilterSet):
         return queryset  # `tz` only says how the ordered_* dates are read
 
     def filter_ordered_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.ordered_between(start=day_start(value, self.zone()))
+        return queryset.ordered_from(value, self.zone())
 
     def filter_ordered_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.ordered_between(end=day_end(value, self.zone()))
+        return queryset.ordered_to(value, self.zone())
 
     def filter_campaign(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_campaign("" if value == NONE_VALUE else value) if value else queryset
@@ -220,42 +211,9 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.in_reward_currency(value.strip().upper()) if value else queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """One box for referenceOrderID, externalRefID, recipient email or recipient name.
-
-        References are matched exactly on their unique indexes (and win outright), a full email
-        on the lower(email) index; only a name falls back to a substring scan. An OR of all of
-        them would make the database scan every order for every search.
-        """
-        text = value.strip()
-        if not text:
-            return queryset
-        if "@" in text:
-            if self.request is not None and not self.request.user.has_perm("orders.view_recipient"):
-                # Without access to contact data an email search would confirm whether someone
-                # is a recipient; such roles search by reference or name instead.
-                return queryset.none()
-            lowered = text.lower()
-            emails = (
-                LineItem.objects.annotate(email_lower=Lower("recipient_email")).filter(
-                    email_lower=lowered
-                )
-                if _EMAIL_LIKE.match(text)
-                else LineItem.objects.filter(recipient_email__istartswith=text)
-            )
-            return queryset.filter(Exists(emails.filter(order=OuterRef("pk"))))
-        if " " not in text:
-            reference = Q(reference_order_id__in={text, text.upper()}) | Q(external_ref_id=text)
-            # Asked once per request (the facets apply this filter again).
-            if text not in self._reference_hits:
-                self._reference_hits[text] = Order.objects.filter(reference).exists()
-            if self._reference_hits[text]:
-                return queryset.filter(reference)
-        names = Q()
-        for word in text.split()[:3]:
-            names &= Q(recipient_first_name__icontains=word) | Q(
-                recipient_last_name__icontains=word
-            )
-        return queryset.filter(Exists(LineItem.objects.filter(names, order=OuterRef("pk"))))
+        # Roles without access to contact data search by reference or name, not by email.
+        emails_allowed = self.request is None or self.request.user.has_perm("orders.view_recipient")
+        return queryset.search(value, emails_allowed=emails_allowed, known=self._known_references)
 
     # --- facets ---
     def queryset_without(self, name: str) -> QuerySet:
@@ -270,42 +228,30 @@ class OrderFilter(django_filters.FilterSet):
                 queryset = self.filters[filter_name].filter(queryset, value)
         return queryset
 
-    def facet_counts(self, budget_ms: int | None = None) -> dict[str, dict[str, int] | None]:
-        """Orders per order status and per line-item status: one GROUP BY each.
 
-        With `budget_ms` (PostgreSQL), a count that takes longer is given up and comes back as
-        None: counts are shown where they are cheap, never at the price of a slow page.
-        """
-        by_status = (
-            self.queryset_without("status")
-            .order_by()
-            .values_list("tango_status")
-            .annotate(n=Count("pk"))
-        )
-        by_line_item = (
-            LineItem.objects.filter(order__in=self.queryset_without("li_status").values("pk"))
-            .order_by()
-            .values_list("status")
-            .annotate(n=Count("order_id", distinct=True))
-        )
-        return {
-            "status": _within_budget(by_status, budget_ms),
-            "li_status": _within_budget(by_line_item, budget_ms),
-        }
+# --- the orders list's URL parameters -----------------------------------------------------------
+
+# Every filter is a URL parameter of the list; all its other parameters say how the list is
+# shown (sort, per) or paged (after, before, start) and never change the matching orders.
+FILTER_PARAMS = frozenset(OrderFilter.base_filters)
+# A saved view keeps the filters and how the list is shown, never its paging (nor a form's
+# CSRF token or the view's name): it always opens on its first page.
+SAVED_VIEW_PARAMS = FILTER_PARAMS | {"sort", "per"}
 
 
-def _within_budget(counts: QuerySet, budget_ms: int | None) -> dict[str, int] | None:
-    if not budget_ms or connection.vendor != "postgresql":
-        return dict(counts)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SHOW statement_timeout")
-            previous = cursor.fetchone()[0]
-            cursor.execute("SET LOCAL statement_timeout = %s", [f"{int(budget_ms)}ms"])
-            result = dict(counts)
-            # Inside an outer transaction SET LOCAL would outlive this block: put it back.
-            # (After a timeout the rollback of this block undoes it by itself.)
-            cursor.execute("SET LOCAL statement_timeout = %s", [previous])
-            return result
-    except OperationalError:  # the budget ran out (query_canceled)
-        return None
+def filter_query_string(params: QueryDict) -> str:
+    """The filters among `params` as a query string: it identifies a set of matching orders."""
+    return _keep(params, FILTER_PARAMS)
+
+
+def saved_view_query_string(query_string: str) -> str:
+    """What a saved view stores of a list URL's query string (blank values dropped)."""
+    return _keep(QueryDict(query_string.lstrip("?")), SAVED_VIEW_PARAMS, drop_blank=True)
+
+
+def _keep(params: QueryDict, names: frozenset[str], *, drop_blank: bool = False) -> str:
+    kept = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key in names:
+            kept.setlist(key, [v for v in values if v] if drop_blank else values)
+    return kept.urlencode()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 
-from orders.querysets import LineItemQuerySet, OrderQuerySet
+from orders.querysets import LineItemQuerySet, OrderEventQuerySet, OrderQuerySet
 from orders.statuses import (
     AccountStatus,
     DeliveryMethod,
@@ -313,6 +313,8 @@ class OrderEvent(models.Model):
     )
     message = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = OrderEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -1,13 +1,24 @@
-"""Read paths: every query a view or task needs is a QuerySet method here."""
+"""Read paths: every query a view, task, action or sync pass needs is a method here.
+
+Views, exports, reports and reconciliation call these instead of building queries by hand;
+orders/filters.py only maps URL parameters onto them. This module imports no models module
+(models.py imports it): related models are reached through `self.model`'s fields.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
 
-from django.db import models
+from django.db import OperationalError, connection, models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.business_days import stuck_cutoff
+from core.dates import day_end, day_start
 from orders.statuses import (
     FINAL_ORDER_STATUSES,
     PHYSICAL_DELIVERY_METHODS,
@@ -16,8 +27,18 @@ from orders.statuses import (
     PlacementState,
 )
 
+LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
+_SEARCH_WORDS = 3  # a name search matches at most this many words
+_EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _related(queryset: models.QuerySet, name: str) -> Any:
+    """The model at the other end of `name` (a relation of the queryset's model)."""
+    return queryset.model._meta.get_field(name).related_model
+
 
 class OrderQuerySet(models.QuerySet):
+    # --- states and statuses ------------------------------------------------------------------
     def placed(self) -> OrderQuerySet:
         return self.filter(state=PlacementState.PLACED)
 
@@ -26,13 +47,7 @@ class OrderQuerySet(models.QuerySet):
 
     def with_line_item_status(self, statuses: Iterable[str]) -> OrderQuerySet:
         """Orders having at least one line item in any of `statuses` (EXISTS, no duplicates)."""
-        # The related model, not an import: models.py imports this module.
-        line_items = self.model._meta.get_field("line_items").related_model
-        return self.filter(
-            models.Exists(
-                line_items.objects.filter(order=models.OuterRef("pk"), status__in=list(statuses))
-            )
-        )
+        return self._having_line_items(status__in=list(statuses))
 
     def needing_sync(self) -> OrderQuerySet:
         """Placed orders whose Tango status can still change."""
@@ -51,11 +66,110 @@ class OrderQuerySet(models.QuerySet):
 
     def not_flagged_stuck(self) -> OrderQuerySet:
         """Orders without a `stuck` row on their timeline yet."""
-        order_events = self.model._meta.get_field("events").related_model
+        order_events = _related(self, "events")
         flagged = order_events.objects.filter(
             order=models.OuterRef("pk"), kind=order_events.Kind.STUCK
         )
         return self.filter(~models.Exists(flagged))
+
+    # --- the placement sweeper (orders.actions.sweeper) ----------------------------------------
+    def placing_since_before(self, cutoff: datetime) -> OrderQuerySet:
+        """PLACING since before `cutoff`: the worker placing it has most likely died."""
+        return self.filter(state=PlacementState.PLACING, placing_since__lt=cutoff)
+
+    def queued_untouched_since(self, cutoff: datetime) -> OrderQuerySet:
+        """QUEUED and not (re-)enqueued since `cutoff`, oldest first."""
+        return self.filter(state=PlacementState.QUEUED, updated_at__lt=cutoff).order_by(
+            "updated_at", "pk"
+        )
+
+    def newest_placed_created_after(
+        self, moment: datetime, *, placed_before: datetime
+    ) -> datetime | None:
+        """The latest creation time of the orders created after `moment` that a placement
+        attempt of ours placed before `placed_before` (None if there is none)."""
+        return self.filter(
+            created_at__gt=moment, placed_at__lt=placed_before, placement_attempts__gt=0
+        ).aggregate(newest=models.Max("created_at"))["newest"]
+
+    # --- the orders list -----------------------------------------------------------------------
+    def for_list(self) -> OrderQuerySet:
+        """What the orders list renders, in a fixed number of queries: the account and customer
+        joined, and the first few line items of each order (one windowed query, in
+        `shown_line_items`: a bulk order may have thousands)."""
+        line_items = _related(self, "line_items")
+        first_line_items = models.Prefetch(
+            "line_items",
+            queryset=line_items.objects.order_by("line_number")[:LIST_LINE_ITEMS],
+            to_attr="shown_line_items",
+        )
+        return self.select_related("account", "customer").prefetch_related(first_line_items)
+
+    def newest_ids(self, limit: int) -> list[int]:
+        """The ids of the newest `limit` orders (a bulk job over "all matching")."""
+        return list(self.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
+
+    def search(
+        self, text: str, *, emails_allowed: bool = True, known: dict[str, bool] | None = None
+    ) -> OrderQuerySet:
+        """One box for referenceOrderID, externalRefID, recipient email or recipient name.
+
+        References are matched exactly on their unique indexes (and win outright), a full email
+        on the lower(email) index; only a name falls back to a substring scan. An OR of all of
+        them would make the database scan every order for every search. Without
+        `emails_allowed` an email search matches nothing: it would confirm whether someone is a
+        recipient. `known` remembers which references exist, so a request applying the same
+        search twice (the list and its facets) asks once.
+        """
+        text = text.strip()
+        if not text:
+            return self
+        line_items = _related(self, "line_items")
+        if "@" in text:
+            if not emails_allowed:
+                return self.none()
+            emails = (
+                line_items.objects.annotate(email_lower=Lower("recipient_email")).filter(
+                    email_lower=text.lower()
+                )
+                if _EMAIL_LIKE.match(text)
+                else line_items.objects.filter(recipient_email__istartswith=text)
+            )
+            return self.filter(models.Exists(emails.filter(order=models.OuterRef("pk"))))
+        if " " not in text:
+            reference = models.Q(reference_order_id__in={text, text.upper()}) | models.Q(
+                external_ref_id=text
+            )
+            known = {} if known is None else known
+            if text not in known:
+                known[text] = self.model.objects.filter(reference).exists()
+            if known[text]:
+                return self.filter(reference)
+        names = models.Q()
+        for word in text.split()[:_SEARCH_WORDS]:
+            names &= models.Q(recipient_first_name__icontains=word) | models.Q(
+                recipient_last_name__icontains=word
+            )
+        return self._having_line_items(names)
+
+    def with_email_status(self, statuses: Iterable[str]) -> OrderQuerySet:
+        return self._having_line_items(email_status__in=list(statuses))
+
+    def with_brand(self, brand: Any) -> OrderQuerySet:
+        return self._having_line_items(catalog_item__brand=brand)
+
+    def with_utid(self, utid: str) -> OrderQuerySet:
+        return self._having_line_items(utid__iexact=utid)
+
+    def created_from(self, day: date) -> OrderQuerySet:
+        # A range on the indexed column, not created_at__date (which defeats the index).
+        return self.filter(created_at__gte=day_start(day))
+
+    def created_to(self, day: date) -> OrderQuerySet:
+        return self.filter(created_at__lt=day_end(day))
+
+    def created_since(self, moment: datetime) -> OrderQuerySet:
+        return self.filter(created_at__gte=moment)
 
     def ordered_between(
         self, start: datetime | None = None, end: datetime | None = None
@@ -67,6 +181,13 @@ class OrderQuerySet(models.QuerySet):
         if end is not None:
             queryset = queryset.filter(ordered_at__lt=end)
         return queryset
+
+    def ordered_from(self, day: date, zone: tzinfo | None = None) -> OrderQuerySet:
+        """Dated on or after `day` in `zone` (finance's dating; default the site's zone)."""
+        return self.ordered_between(start=day_start(day, zone))
+
+    def ordered_to(self, day: date, zone: tzinfo | None = None) -> OrderQuerySet:
+        return self.ordered_between(end=day_end(day, zone))
 
     def with_campaign(self, campaign: str) -> OrderQuerySet:
         return self.filter(campaign=campaign)
@@ -87,9 +208,47 @@ class OrderQuerySet(models.QuerySet):
     def in_reward_currency(self, currency: str) -> OrderQuerySet:
         return self.filter(currency=currency)
 
-    def for_list(self) -> OrderQuerySet:
-        """What the orders list renders, in a fixed number of queries."""
-        return self.select_related("account", "customer")
+    def _having_line_items(self, *conditions: Any, **lookups: Any) -> OrderQuerySet:
+        # EXISTS, not a JOIN: no duplicate orders, no DISTINCT, and it combines with the others.
+        line_items = _related(self, "line_items")
+        matching = line_items.objects.filter(*conditions, order=models.OuterRef("pk"), **lookups)
+        return self.filter(models.Exists(matching))
+
+    # --- facets ----------------------------------------------------------------------------------
+    def count_by_status(self, *, budget_ms: int | None = None) -> dict[str, int] | None:
+        """Orders per Tango status (one GROUP BY); None if it takes longer than `budget_ms`."""
+        counts = self.order_by().values_list("tango_status").annotate(n=models.Count("pk"))
+        return within_budget(counts, budget_ms)
+
+    def count_by_line_item_status(self, *, budget_ms: int | None = None) -> dict[str, int] | None:
+        """Orders (not line items) per line-item status; None if over `budget_ms`."""
+        counts = (
+            _related(self, "line_items")
+            .objects.filter(order__in=self.values("pk"))
+            .order_by()
+            .values_list("status")
+            .annotate(n=models.Count("order_id", distinct=True))
+        )
+        return within_budget(counts, budget_ms)
+
+
+def within_budget(counts: models.QuerySet, budget_ms: int | None) -> dict[str, int] | None:
+    """`dict(counts)`, or None if PostgreSQL needs more than `budget_ms` for it: counts are
+    shown where they are cheap, never at the price of a slow page."""
+    if not budget_ms or connection.vendor != "postgresql":
+        return dict(counts)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SET LOCAL statement_timeout = %s", [f"{int(budget_ms)}ms"])
+            result = dict(counts)
+            # Inside an outer transaction SET LOCAL would outlive this block: put it back.
+            # (After a timeout the rollback of this block undoes it by itself.)
+            cursor.execute("SET LOCAL statement_timeout = %s", [previous])
+            return result
+    except OperationalError:  # the budget ran out (query_canceled)
+        return None
 
 
 class LineItemQuerySet(models.QuerySet):
@@ -101,3 +260,44 @@ class LineItemQuerySet(models.QuerySet):
         return self.filter(status=LineItemStatus.COMPLETE).exclude(
             delivery_method__in=PHYSICAL_DELIVERY_METHODS
         )
+
+    def resend_in_flight(self, since: datetime) -> LineItemQuerySet:
+        """Line items whose resend was requested after `since` and has not finished."""
+        return self.filter(resend_requested_at__gt=since)
+
+    def count_per_order(self, order_ids: Sequence[int]) -> dict[int, int]:
+        """How many line items each of these orders has (one GROUP BY)."""
+        return dict(
+            self.filter(order__in=list(order_ids))
+            .order_by()
+            .values_list("order")
+            .annotate(n=models.Count("pk"))
+        )
+
+
+class OrderEventQuerySet(models.QuerySet):
+    def timeline(self, limit: int) -> list[Any]:
+        """The newest `limit` rows (the model's ordering), with who did it and which line."""
+        return list(self.select_related("actor", "line_item")[:limit])
+
+    def latest_pk(self) -> int:
+        return self.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def placement_attempts_since(self, moment: datetime) -> OrderEventQuerySet:
+        return self.filter(kind=self.model.Kind.PLACEMENT_ATTEMPT, occurred_at__gte=moment)
+
+
+def resend_throttles(
+    timeline: Iterable[Any], *, now: datetime | None = None
+) -> dict[int, datetime]:
+    """Latest "retry at" per line item from the throttle notes on a timeline (newest first):
+    when Tango said a resend may be tried again, for the ones still in the future."""
+    now = now or timezone.now()
+    until: dict[int, datetime] = {}
+    for event in timeline:
+        stamp = event.details.get("throttled_until") if event.line_item_id else None
+        if stamp and event.line_item_id not in until:
+            parsed = parse_datetime(stamp)
+            if parsed and parsed > now:
+                until[event.line_item_id] = parsed
+    return until

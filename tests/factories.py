@@ -1,4 +1,5 @@
-"""factory-boy factories for the orders domain, and `at_tango` to mirror an order at FakeTango.
+"""factory-boy factories for the orders domain; `new_order` (entered through the action) and
+`placed_line_item` / `at_tango` (mirrored at the installed FakeTango).
 
 Defaults mirror the simulator's seed data (tango_sim/seed.py): customer `acme-main`, account
 `acme-usd-01`, Reward Link `U100001` (variable 1-2000 USD), so an order built here can also be
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.actor import Actor
+from orders.actions.entry import create_order
 from orders.models import Account, Brand, CatalogItem, Customer, LineItem, Order, OrderEvent
 from orders.statuses import DeliveryMethod, PlacementState, ValueType
 from tango.client import get_client
@@ -229,3 +232,33 @@ def at_tango(order: Order, fake: FakeTango | None = None) -> Order:
             deliveryMethod=line.delivery_method,
         )
     return order
+
+
+def new_order(
+    account: Account, *, submit: bool = True, amount: str = "25.00", actor=None, **overrides
+):
+    """An order entered through orders.actions.entry.create_order (submitted by default)."""
+    fields = {
+        "account": account,
+        "utid": "U100001",
+        "amount": amount,
+        "delivery_method": "EMAIL",
+        "recipient_first_name": "Jane",
+        "recipient_last_name": "Doe",
+        "recipient_email": "jane@example.com",
+        "actor": actor or Actor.system(),
+        "submit": submit,
+    }
+    fields.update(overrides)
+    return create_order(**fields)
+
+
+def placed_line_item(**fields) -> LineItem:
+    """The line item of a placed order, with `fields` set, held by the installed FakeTango."""
+    order = OrderFactory(placed=True)
+    line_item = order.line_items.get()
+    for key, value in fields.items():
+        setattr(line_item, key, value)
+    line_item.save()
+    at_tango(order)
+    return line_item

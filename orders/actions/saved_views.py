@@ -1,9 +1,8 @@
 """Saved views: named orders-list filters shared with the whole team (audited; no order, so
-no timeline row)."""
+no timeline row). What a view keeps of the list's URL is the FilterSet's parameters plus sort
+and page size (orders.filters.SAVED_VIEW_PARAMS)."""
 
 from __future__ import annotations
-
-from urllib.parse import parse_qsl, urlencode
 
 from django.db import transaction
 
@@ -11,19 +10,8 @@ from audit.models import AuditAction
 from audit.records import record
 from core.actor import Actor
 from core.errors import ActionNotAllowed
+from orders.filters import saved_view_query_string
 from orders.models import SavedView
-
-# Paging state is not part of a view: a saved view always opens on its first page.
-TRANSIENT_PARAMS = frozenset({"after", "before", "start", "csrfmiddlewaretoken", "name"})
-
-
-def clean_query_string(query_string: str) -> str:
-    pairs = [
-        (key, value)
-        for key, value in parse_qsl(query_string.lstrip("?"), keep_blank_values=False)
-        if key not in TRANSIENT_PARAMS
-    ]
-    return urlencode(pairs)
 
 
 def save_view(*, name: str, query_string: str, actor: Actor) -> SavedView:
@@ -34,7 +22,7 @@ def save_view(*, name: str, query_string: str, actor: Actor) -> SavedView:
         raise ActionNotAllowed(f"A saved view called “{name}” already exists.")
     with transaction.atomic():
         view = SavedView.objects.create(
-            name=name, query_string=clean_query_string(query_string), owner=actor.user_or_none
+            name=name, query_string=saved_view_query_string(query_string), owner=actor.user_or_none
         )
         record(
             actor=actor,

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from core import jobs
@@ -52,9 +51,9 @@ def sweep_stuck_placements(
         seconds=getattr(settings, "PLACEMENT_QUEUED_STALE_SECONDS", 600)
     )
     requeued = 0
-    stale_placing = Order.objects.filter(
-        state=_P.PLACING, placing_since__lt=now - placing_stale_after
-    ).values_list("pk", "is_bulk")
+    stale_placing = Order.objects.placing_since_before(now - placing_stale_after).values_list(
+        "pk", "is_bulk"
+    )
     for order_id, is_bulk in list(stale_placing):
         with transaction.atomic():
             if transition_state(
@@ -98,18 +97,14 @@ def _lost_queued(*, now: datetime, cutoff: datetime, limit: int = 5000) -> list[
       countdown message was held by a worker that died.
     """
     rows = list(
-        Order.objects.filter(state=_P.QUEUED, updated_at__lt=cutoff)
-        .order_by("updated_at", "pk")
-        .values_list("pk", "updated_at", "placement_attempts")[:limit]
+        Order.objects.queued_untouched_since(cutoff).values_list(
+            "pk", "updated_at", "placement_attempts"
+        )[:limit]
     )
     if not rows:
         return []
-    overtaken_before = Order.objects.filter(
-        created_at__gt=rows[0][1], placed_at__lt=cutoff, placement_attempts__gt=0
-    ).aggregate(newest=Max("created_at"))["newest"]
-    stalled = not OrderEvent.objects.filter(
-        kind=OrderEvent.Kind.PLACEMENT_ATTEMPT, occurred_at__gte=cutoff
-    ).exists()
+    overtaken_before = Order.objects.newest_placed_created_after(rows[0][1], placed_before=cutoff)
+    stalled = not OrderEvent.objects.placement_attempts_since(cutoff).exists()
     retry_cutoff = cutoff - timedelta(seconds=jobs.max_retry_countdown())
     return [
         pk

@@ -28,16 +28,6 @@ ACTION_PERMS = {
 }
 
 
-def _matching_ids(query_string: str) -> list[int]:
-    filterset = OrderFilter(QueryDict(query_string), queryset=Order.objects.all())
-    # One more than allowed, so the service can say "too many" instead of cutting silently.
-    return list(
-        filterset.qs.order_by("-created_at", "-id").values_list("pk", flat=True)[
-            : MAX_BULK_ORDERS + 1
-        ]
-    )
-
-
 @require_POST
 @staff_view("orders.view_order", "orders.add_bulkjob")
 def bulk_start(request: HttpRequest) -> HttpResponse:
@@ -50,7 +40,11 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(ACTION_PERMS[action]):
         raise PermissionDenied(needed_role_text(ACTION_PERMS[action]))
     if form.cleaned_data["all_matching"]:
-        ids = _matching_ids(form.cleaned_data["query_string"])
+        matching = OrderFilter(
+            QueryDict(form.cleaned_data["query_string"]), queryset=Order.objects.all()
+        ).qs
+        # One more than allowed, so the action can say "too many" instead of cutting silently.
+        ids = matching.newest_ids(MAX_BULK_ORDERS + 1)
     else:
         ids = form.cleaned_data["ids"]
     try:

@@ -7,14 +7,12 @@ plain POST with a redirect back to the page.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +36,7 @@ from orders.actions.rewards import (
 )
 from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
 from orders.models import LineItem, Order
+from orders.querysets import resend_throttles
 from orders.statuses import (
     ORDER_STATUS_DESCRIPTIONS,
     ORDER_STATUS_NEXT_STEPS,
@@ -68,18 +67,6 @@ def _first_blocker(*reasons: str | None) -> str | None:
     """The first reason an action is unavailable. What the order allows comes before the
     role: "Needs the Manager role" would be misleading when nobody may do it now."""
     return next((reason for reason in reasons if reason), None)
-
-
-def _throttles(events: list[Any]) -> dict[int, datetime]:
-    """Latest "retry at" per line item from throttle notes on the timeline (newest first)."""
-    until: dict[int, datetime] = {}
-    for event in events:
-        stamp = event.details.get("throttled_until") if event.line_item_id else None
-        if stamp and event.line_item_id not in until:
-            parsed = parse_datetime(stamp)
-            if parsed and parsed > timezone.now():
-                until[event.line_item_id] = parsed
-    return until
 
 
 def _line_item_row(
@@ -135,8 +122,8 @@ def detail_context(
 ) -> dict[str, Any]:
     user, forms = request.user, forms or {}
     line_items = list(order.line_items.select_related("catalog_item", "order"))
-    events = list(order.events.select_related("actor", "line_item")[:TIMELINE_LIMIT])
-    throttles = _throttles(events)
+    events = order.events.timeline(TIMELINE_LIMIT)
+    throttles = resend_throttles(events)
     rows = [_line_item_row(user, li, forms, throttles, revealed or {}) for li in line_items]
     resendable = [row for row in rows if not row["resend_blocker"]]
     return {
@@ -216,10 +203,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Polled while a resend is in flight: 204 (htmx swaps nothing) until the resend has
         # finished or the timeline has news (e.g. "throttled, retrying at ..."), so an open
         # form is not wiped every two seconds.
-        marker_cutoff = timezone.now() - RESEND_MARKER_STALE
-        in_flight = order.line_items.filter(resend_requested_at__gt=marker_cutoff).exists()
-        latest = order.events.order_by("-pk").values_list("pk", flat=True).first() or 0
-        if in_flight and latest <= int(seen):
+        in_flight = order.line_items.resend_in_flight(timezone.now() - RESEND_MARKER_STALE)
+        if in_flight.exists() and order.events.latest_pk() <= int(seen):
             return HttpResponse(status=204)
     return render_detail(request, order)
 

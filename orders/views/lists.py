@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +22,12 @@ from core.access import is_fragment_request, staff_view, vary_on_htmx
 from core.actor import Actor
 from core.errors import ActionNotAllowed
 from core.paging import keyset_page
-from orders.actions.saved_views import clean_query_string, delete_view, save_view
-from orders.filters import FACETS, OrderFilter
+from orders.actions.saved_views import delete_view, save_view
+from orders.filters import FACETS, OrderFilter, filter_query_string, saved_view_query_string
 from orders.forms import BulkForm, SavedViewForm
 from orders.models import BulkJob, LineItem, Order, SavedView
 
 PAGE_SIZES = (25, 50, 100, 200)
-LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
 DEFAULT_PAGE_SIZE = 50
 # sort parameter -> column; every one is NOT NULL, which keyset pagination needs.
 SORTS = {
@@ -41,8 +39,6 @@ SORTS = {
 }
 DEFAULT_SORT = "-created"
 FACET_CACHE_SECONDS = 30
-# Parameters that change the page or order but not the set of matching orders.
-NON_FILTER_PARAMS = frozenset({"sort", "per", "after", "before", "start"})
 
 
 def _sort(request: HttpRequest) -> tuple[str, str, bool]:
@@ -68,20 +64,19 @@ def _int(value: str | None, default: int = 1) -> int:
         return default
 
 
-def filter_query_string(request: HttpRequest) -> str:
-    """The query string without paging/sorting: identifies a set of matching orders."""
-    params = request.GET.copy()
-    for key in NON_FILTER_PARAMS:
-        params.pop(key, None)
-    return params.urlencode()
-
-
-def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str, int]]:
-    """Facet counts for this filter, cached briefly: paging and sorting reuse them."""
+def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str, int] | None]:
+    """Orders per order status and per line-item status, each ignoring its own filter, cached
+    briefly: paging and sorting reuse them. A count over its time budget is None (blank)."""
     key = "order-facets:" + hashlib.sha256(filter_qs.encode()).hexdigest()
     counts = cache.get(key)
     if counts is None:
-        counts = filterset.facet_counts(budget_ms=settings.ORDER_FACET_BUDGET_MS)
+        budget = settings.ORDER_FACET_BUDGET_MS
+        counts = {
+            "status": filterset.queryset_without("status").count_by_status(budget_ms=budget),
+            "li_status": filterset.queryset_without("li_status").count_by_line_item_status(
+                budget_ms=budget
+            ),
+        }
         cache.set(key, counts, FACET_CACHE_SECONDS)
     return counts
 
@@ -108,17 +103,8 @@ def _facet_rows(filterset: OrderFilter, counts: dict[str, dict[str, int]]) -> di
 @staff_view("orders.view_order")
 def order_list(request: HttpRequest) -> HttpResponse:
     # A bulk order can have thousands of line items: the list fetches the first few of each
-    # order (one windowed query) and how many there are (one GROUP BY over the page's ids).
-    first_line_items = Prefetch(
-        "line_items",
-        queryset=LineItem.objects.order_by("line_number")[:LIST_LINE_ITEMS],
-        to_attr="shown_line_items",
-    )
-    filterset = OrderFilter(
-        request.GET or None,
-        queryset=Order.objects.for_list().prefetch_related(first_line_items),
-        request=request,
-    )
+    # order (for_list) and how many there are (count_per_order over the page's ids).
+    filterset = OrderFilter(request.GET or None, queryset=Order.objects.for_list(), request=request)
     sort, field, descending = _sort(request)
     per_page = _per_page(request)
     page = keyset_page(
@@ -130,15 +116,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         start=_int(request.GET.get("start")),
     )
-    counts = dict(
-        LineItem.objects.filter(order__in=[order.pk for order in page.items])
-        .order_by()
-        .values_list("order")
-        .annotate(n=Count("pk"))
-    )
+    counts = LineItem.objects.count_per_order([order.pk for order in page.items])
     for order in page.items:
         order.line_count = counts.get(order.pk, 0)
-    filter_qs = filter_query_string(request)
+    filter_qs = filter_query_string(request.GET)
     context = {
         "filter": filterset,
         "page": page,
@@ -167,7 +148,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_facets(request: HttpRequest) -> HttpResponse:
     """The facet counts for a filter, as out-of-band swaps of each count (loaded lazily)."""
     filterset = OrderFilter(request.GET or None, queryset=Order.objects.all(), request=request)
-    counts = cached_facets(filterset, filter_query_string(request))
+    counts = cached_facets(filterset, filter_query_string(request.GET))
     context = {"facets": _facet_rows(filterset, counts)}
     return render(request, "orders/order_list.html#facet-counts", context)
 
@@ -176,7 +157,7 @@ def order_facets(request: HttpRequest) -> HttpResponse:
 @staff_view("orders.add_savedview")
 def saved_view_create(request: HttpRequest) -> HttpResponse:
     form = SavedViewForm(request.POST)
-    query_string = clean_query_string(request.POST.get("query_string", ""))
+    query_string = saved_view_query_string(request.POST.get("query_string", ""))
     if form.is_valid():
         try:
             view = save_view(

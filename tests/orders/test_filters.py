@@ -10,8 +10,14 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
-from orders.filters import OrderFilter, _within_budget
+from orders.filters import (
+    FILTER_PARAMS,
+    OrderFilter,
+    filter_query_string,
+    saved_view_query_string,
+)
 from orders.models import Order
+from orders.querysets import within_budget
 from tests.factories import (
     AccountFactory,
     CatalogItemFactory,
@@ -108,19 +114,30 @@ def test_facets_count_orders_not_line_items():
     LineItemFactory(order=order, line_number=2, status="FAILED")
     LineItemFactory(order=order, line_number=3, status="FAILED")
     filterset = OrderFilter(QueryDict(""), queryset=Order.objects.all())
-    facets = filterset.facet_counts()
-    assert facets["status"] == {"PARTIAL": 1}
-    assert facets["li_status"] == {"COMPLETE": 1, "FAILED": 1}
+    assert filterset.queryset_without("status").count_by_status() == {"PARTIAL": 1}
+    assert filterset.queryset_without("li_status").count_by_line_item_status() == {
+        "COMPLETE": 1,
+        "FAILED": 1,
+    }
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL")
 def test_a_facet_count_over_its_time_budget_is_given_up_not_waited_for():
     OrderFactory()
     slow = Order.objects.extra(select={"pause": "pg_sleep(0.2)"}).values_list("pk", "pause")
-    assert _within_budget(slow, budget_ms=20) is None
+    assert within_budget(slow, budget_ms=20) is None
     # The request goes on normally afterwards, with the server's own timeout back.
     assert Order.objects.count() == 1
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
-    assert _within_budget(Order.objects.values_list("pk", "tango_status"), budget_ms=5000)
+    assert within_budget(Order.objects.values_list("pk", "tango_status"), budget_ms=5000)
+
+
+def test_the_one_list_of_filter_parameters_is_the_filtersets():
+    assert set(OrderFilter.base_filters) == FILTER_PARAMS
+    params = QueryDict("status=FAILED&sort=-amount&per=100&after=x&start=51&q=&name=V&junk=1")
+    # The matching orders' identity: filters only (blank ones included), no paging or sort.
+    assert filter_query_string(params) == "status=FAILED&q="
+    # A saved view: the filters plus how the list is shown, never paging or stray fields.
+    assert saved_view_query_string(params.urlencode()) == "status=FAILED&sort=-amount&per=100"

@@ -15,14 +15,14 @@ import sys
 
 import pytest
 
-from bench.chaos_place import (
+from bench.chaos.environment import (
     REPO_ROOT,
     ChaosEnvironmentError,
     WorkerFleet,
-    _child_env,
-    _flush_redis,
-    _migrate,
-    _throwaway_database,
+    child_env,
+    flush_redis,
+    migrate,
+    throwaway_database,
 )
 from tango_sim.testing import running_simulator
 
@@ -59,14 +59,14 @@ print(json.dumps({
 def test_a_real_worker_places_an_order_end_to_end(tmp_path):
     with contextlib.ExitStack() as stack:
         try:
-            _flush_redis(REDIS_URL)
-            db_url = stack.enter_context(_throwaway_database(None))
+            flush_redis(REDIS_URL)
+            db_url = stack.enter_context(throwaway_database(None))
         except ChaosEnvironmentError as exc:
             pytest.skip(str(exc))
-        stack.callback(_flush_redis, REDIS_URL)
+        stack.callback(flush_redis, REDIS_URL)
         sim = stack.enter_context(running_simulator(tmp_path / "sim", TANGO_SIM_ORDER_TPS="1"))
-        env = _child_env(sim, db_url, REDIS_URL, 1.0, 5.0, tmp_path)
-        _migrate(env, tmp_path)
+        env = child_env(sim, db_url, REDIS_URL, 1.0, 5.0, tmp_path)
+        migrate(env, tmp_path)
         fleet = WorkerFleet(env, "celery", count=1, concurrency=1, log_dir=tmp_path)
         stack.callback(fleet.stop_all)
         fleet.start_all()

@@ -25,11 +25,6 @@ from tests.factories import AccountFactory, OrderFactory
 REF = "RA261102-500-11"
 
 
-@pytest.fixture
-def account(db) -> Account:
-    return AccountFactory()
-
-
 ADOPTABLE = {
     "held after a lost answer": {
         "state": PlacementState.HELD,

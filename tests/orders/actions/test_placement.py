@@ -1,6 +1,6 @@
-"""Order entry and exactly-once placement (orders/actions/entry.py and placement.py, the task).
+"""Exactly-once placement (orders/actions/placement.py and its task).
 
-Most tests drive the service with `FakeTango` (tango.testing), an in-memory Tango that keeps
+Most tests drive the action with `FakeTango` (tango.testing), an in-memory Tango that keeps
 one order per externalRefID per account like the real one and can lose answers on purpose.
 A few go through the real TangoClient with `responses`, so the HTTP mapping (201 vs 200) is
 covered end to end.
@@ -8,96 +8,37 @@ covered end to end.
 
 from __future__ import annotations
 
-import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from celery.exceptions import Retry
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from audit.models import AuditEntry
 from core.actor import Actor
-from core.errors import ActionNotAllowed, ValidationFailed
-from orders.actions.entry import create_order
-from orders.actions.holds import hold_order, release_order, submit_order
+from core.errors import ActionNotAllowed
+from orders.actions.holds import hold_order, release_order
 from orders.actions.placement import Outcome, place_order
-from orders.actions.sweeper import sweep_stuck_placements
 from orders.models import Order, OrderEvent
 from orders.statuses import HoldReason, PlacementState
 from orders.tasks import placement as placement_tasks
-from tango.errors import (
-    TangoAuthError,
-    TangoInsufficientFunds,
-    TangoRejected,
-    TangoUnavailable,
-)
+from tango.errors import TangoAuthError, TangoInsufficientFunds, TangoRejected, TangoUnavailable
 from tango.testing import FakeTango
-from tests.factories import (
-    AccountFactory,
-    CatalogItemFactory,
-    OrderEventFactory,
-    OrderFactory,
-    UserFactory,
-)
+from tests.factories import OrderFactory, UserFactory, new_order
 
 # Also run on the embedded SQLite default in CI's smoke lane.
 pytestmark = pytest.mark.smoke
 
+
 BASE_URL = "http://tango.test/raas/v2"  # the http_tango fixture's client (tests/conftest.py)
-
-
-@pytest.fixture
-def tango(fake_tango: FakeTango, settings) -> FakeTango:
-    settings.TANGO_ORDER_RATE = 0  # pacing has its own tests (tests/tango/test_rate_limit.py)
-    return fake_tango
 
 
 def posts_and_lookups(tango: FakeTango) -> tuple[int, int]:
     """How many POST /orders and externalRefID lookups Tango saw."""
     return tango.count("create_order"), tango.count("find_order_by_external_ref")
-
-
-@pytest.fixture
-def enqueued(record_tasks):
-    """Order ids handed to the broker for place_order_task (after commit), in order; any
-    other task would show up as (name, kwargs)."""
-    calls: list = []
-    record_tasks(
-        lambda name, kw: calls.append(
-            kw["order_id"] if name == "orders.tasks.placement.place_order_task" else (name, kw)
-        )
-    )
-    return calls
-
-
-@pytest.fixture
-def catalog(db):
-    return CatalogItemFactory()
-
-
-@pytest.fixture
-def account(db):
-    return AccountFactory()
-
-
-def new_order(account, *, submit=True, amount="25.00", actor=None, **overrides):
-    fields = {
-        "account": account,
-        "utid": "U100001",
-        "amount": amount,
-        "delivery_method": "EMAIL",
-        "recipient_first_name": "Jane",
-        "recipient_last_name": "Doe",
-        "recipient_email": "jane@example.com",
-        "actor": actor or Actor.system(),
-        "submit": submit,
-    }
-    fields.update(overrides)
-    return create_order(**fields)
 
 
 def queued_order(account, enqueued, django_capture_on_commit_callbacks, **kwargs):
@@ -107,122 +48,21 @@ def queued_order(account, enqueued, django_capture_on_commit_callbacks, **kwargs
     return order
 
 
-# --- create_order ---------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_create_order_stores_order_line_item_timeline_and_enqueues_after_commit(
-    account, catalog, enqueued, django_capture_on_commit_callbacks, settings
-):
-    settings.TANGO_EXTERNAL_REF_PREFIX = "acme"
-    staff = UserFactory(role="Manager")
-    with django_capture_on_commit_callbacks() as callbacks:
-        order = new_order(account, actor=Actor.for_user(staff), campaign="Q3")
-        assert enqueued == []  # not before the commit
-    assert len(callbacks) == 1
-    callbacks[0]()
-    assert enqueued == [order.pk]
-
-    order.refresh_from_db()
-    assert order.state == PlacementState.QUEUED
-    assert order.external_ref_id.startswith("acme-") and len(order.external_ref_id) == 37
-    assert order.customer_id == account.customer_id and order.created_by == staff
-    line_item = order.line_items.get()
-    assert (line_item.utid, line_item.reward_name, line_item.amount) == (
-        "U100001",
-        "Reward Link",
-        Decimal("25.00"),
-    )
-    assert line_item.catalog_item == catalog
-    event = order.events.get()
-    assert event.kind == OrderEvent.Kind.CREATED and event.actor == staff
-    assert AuditEntry.objects.filter(action="order.create", object_id=str(order.pk)).count() == 1
-
-
-@pytest.mark.django_db
-def test_draft_is_not_enqueued_until_submitted(
-    account, catalog, enqueued, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        order = new_order(account, submit=False)
-    assert callbacks == [] and order.state == PlacementState.DRAFT
-    with django_capture_on_commit_callbacks(execute=True):
-        assert submit_order(order_id=order.pk, actor=Actor.system()) is True
-    assert enqueued == [order.pk]
-    with django_capture_on_commit_callbacks(execute=True):
-        assert submit_order(order_id=order.pk, actor=Actor.system()) is False
-    assert enqueued == [order.pk]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_nothing_is_enqueued_when_the_transaction_rolls_back(account, catalog, enqueued):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        new_order(account)
-        raise RuntimeError("the surrounding request failed")
-    assert Order.objects.count() == 0
-    assert enqueued == []
-
-    order = new_order(account)  # autocommit: enqueued right after its own commit
-    assert enqueued == [order.pk]
-
-
-@pytest.mark.django_db
-def test_unknown_utid_is_left_for_tango_to_judge(account, enqueued):
-    order = new_order(account, utid="u999999")
-    line_item = order.line_items.get()
-    assert line_item.catalog_item is None and line_item.utid == "U999999"
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"amount": "2500"}, "goes up to 2000.00 USD; 2500.00 is too high"),
-        ({"amount": "0.50"}, "starts at 1.00 USD"),
-        ({"amount": "10.005"}, "at most 2 decimal places"),
-        ({"amount": "-1"}, "greater than zero"),
-        ({"amount": "abc"}, "is not a number"),
-        ({"delivery_method": "ADDRESS"}, "cannot be delivered by ADDRESS"),
-        ({"delivery_method": "BULKSHIPMENT"}, "cannot be used for a new order"),
-        ({"recipient_email": ""}, "email address is required"),
-        ({"recipient_first_name": " "}, "first name is required"),
-        ({"delivery_method": "PHONE", "recipient_mobile": "555-0100"}, "international format"),
-        ({"address": {"street1": "1 Main St"}}, "only used with ADDRESS delivery"),
-    ],
-)
-@pytest.mark.django_db
-def test_create_order_validation_messages(account, catalog, enqueued, overrides, message):
-    with pytest.raises(ValidationFailed, match=re.escape(message)):
-        new_order(account, **overrides)
-    assert Order.objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_fixed_value_inactive_physical_and_account_checks(account, enqueued):
-    CatalogItemFactory(fixed=True)
-    with pytest.raises(ValidationFailed, match=r"fixed value of 25\.00 USD"):
-        new_order(account, utid="U200025", amount="20")
-    assert new_order(account, utid="U200025", amount="25").amount == Decimal("25.00")
-
-    CatalogItemFactory(utid="U200999", reward_name="Discontinued", status="inactive")
-    with pytest.raises(ValidationFailed, match="is inactive in Tango's catalog"):
-        new_order(account, utid="U200999")
-
-    CatalogItemFactory(physical=True)
-    mail = {"delivery_method": "ADDRESS", "utid": "U300001", "amount": "50"}
-    with pytest.raises(ValidationFailed, match="needs: city, state, postal code"):
-        new_order(account, address={"street1": "1 Main St", "country": "US"}, **mail)
-    with pytest.raises(ValidationFailed, match="NONE delivery is not possible"):
-        new_order(account, utid="U300001", amount="50", delivery_method="NONE")
-    address = {"street1": "1 Main St", "city": "Austin", "state": "TX"}
-    order = new_order(account, address={**address, "postal_code": "78701", "country": "us"}, **mail)
-    assert order.line_items.get().address_country == "US"
-
-    inactive = AccountFactory(identifier="initech-usd-01", status="INACTIVE")
-    with pytest.raises(ValidationFailed, match="only accepts orders on ACTIVE"):
-        new_order(inactive)
-
-
-# --- place_order ----------------------------------------------------------------------------
+def _order_json(external_ref_id: str, status: str = "COMPLETE") -> dict:
+    return {
+        "referenceOrderID": "RA260506-1401-64",
+        "referenceLineItemID": "RA260506-1401-64-1",
+        "externalRefID": external_ref_id,
+        "customerIdentifier": "acme-main",
+        "accountIdentifier": "acme-usd-01",
+        "amountCharged": {"value": 25.0, "currencyCode": "USD", "fee": 0.0, "total": 25.0},
+        "denomination": {"value": 25.0, "currencyCode": "USD"},
+        "utid": "U100001",
+        "rewardName": "Reward Link",
+        "deliveryMethod": "EMAIL",
+        "status": status,
+        "createdAt": "2026-05-06T20:08:59.624Z",
+    }
 
 
 @pytest.mark.django_db
@@ -523,9 +363,6 @@ def test_concurrent_deliveries_claim_once(account, catalog, tango, enqueued):
     assert Order.objects.get(pk=order.pk).placement_attempts == 1
 
 
-# --- the task and the sweeper ---------------------------------------------------------------
-
-
 def test_task_options_and_names():
     task = placement_tasks.place_order_task
     assert task.name == "orders.tasks.placement.place_order_task"
@@ -533,137 +370,6 @@ def test_task_options_and_names():
     assert task.max_retries == 10
     sweeper = placement_tasks.sweep_stuck_placements
     assert sweeper.name == "orders.tasks.placement.sweep_stuck_placements"
-
-
-def _queued_at(order, moment, **fields):
-    Order.objects.filter(pk=order.pk).update(updated_at=moment, **fields)
-
-
-def _claim_seen_at(moment):
-    """A placement attempt somewhere at `moment`: the queue is moving."""
-    OrderEventFactory(
-        order=OrderFactory(placed=True),
-        kind=OrderEvent.Kind.PLACEMENT_ATTEMPT,
-        source="worker",
-        occurred_at=moment,
-    )
-
-
-def sweep(now, django_capture_on_commit_callbacks, **kwargs):
-    kwargs.setdefault("queued_stale_after", timedelta(minutes=10))
-    with django_capture_on_commit_callbacks(execute=True):
-        return sweep_stuck_placements(now=now, **kwargs)
-
-
-@pytest.mark.django_db
-def test_sweeper_requeues_placing_orders_whose_worker_died(
-    account, catalog, enqueued, django_capture_on_commit_callbacks
-):
-    now = timezone.now()
-    dead = OrderFactory(state=PlacementState.PLACING, placing_since=now - timedelta(minutes=10))
-    busy = OrderFactory(state=PlacementState.PLACING, placing_since=now - timedelta(seconds=20))
-    _claim_seen_at(now)
-
-    result = sweep(
-        now, django_capture_on_commit_callbacks, placing_stale_after=timedelta(minutes=5)
-    )
-
-    assert (result.requeued_placing, result.reenqueued_queued) == (1, 0)
-    assert enqueued == [dead.pk]
-    states = dict(Order.objects.values_list("pk", "state"))
-    assert states[dead.pk] == "queued" and states[busy.pk] == "placing"
-    assert Order.objects.get(pk=dead.pk).placing_since is None
-
-
-@pytest.mark.django_db
-def test_sweeper_leaves_a_draining_backlog_alone(
-    account, catalog, enqueued, django_capture_on_commit_callbacks
-):
-    now = timezone.now()
-    backlog = OrderFactory.create_batch(50)
-    for order in backlog:  # queued 15 minutes ago, still waiting their turn at 1/s
-        _queued_at(order, now - timedelta(minutes=15), created_at=now - timedelta(minutes=15))
-    _claim_seen_at(now - timedelta(seconds=5))
-    older = OrderFactory(placed=True)  # created before them: being first is expected
-    Order.objects.filter(pk=older.pk).update(
-        created_at=now - timedelta(minutes=16), placed_at=now - timedelta(minutes=14)
-    )
-
-    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 0
-    assert enqueued == []
-
-
-@pytest.mark.django_db
-def test_sweeper_redrives_an_order_overtaken_by_a_younger_one(
-    account, catalog, enqueued, django_capture_on_commit_callbacks
-):
-    now = timezone.now()
-    _claim_seen_at(now - timedelta(seconds=5))
-    lost = OrderFactory()  # its message died with a worker
-    _queued_at(lost, now - timedelta(minutes=20))
-    younger = OrderFactory(placed=True)
-    Order.objects.filter(pk=younger.pk).update(
-        created_at=now - timedelta(minutes=19), placed_at=now - timedelta(minutes=15)
-    )
-    behind = OrderFactory()  # enqueued after `younger` was created: not overtaken
-    _queued_at(behind, now - timedelta(minutes=18))
-
-    result = sweep(now, django_capture_on_commit_callbacks)
-
-    assert result.reenqueued_queued == 1 and enqueued == [lost.pk]
-    # Touched: the next sweep a minute later leaves it alone.
-    enqueued.clear()
-    sweep(now + timedelta(minutes=1), django_capture_on_commit_callbacks)
-    assert enqueued == []
-
-
-@pytest.mark.django_db
-def test_sweeper_redrives_everything_old_when_nothing_is_being_claimed(
-    account, catalog, enqueued, django_capture_on_commit_callbacks
-):
-    now = timezone.now()
-    _claim_seen_at(now - timedelta(minutes=30))
-    old, fresh = OrderFactory(), OrderFactory()
-    _queued_at(old, now - timedelta(minutes=11))
-
-    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 1
-    assert enqueued == [old.pk] and fresh.pk not in enqueued
-
-
-@pytest.mark.django_db
-def test_sweeper_redrives_a_retry_whose_countdown_message_was_lost(
-    account, catalog, enqueued, django_capture_on_commit_callbacks, settings
-):
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}  # countdown <= 300 s
-    now = timezone.now()
-    _claim_seen_at(now - timedelta(seconds=5))
-    lost = OrderFactory(placement_attempts=1)
-    waiting = OrderFactory(placement_attempts=1)
-    _queued_at(lost, now - timedelta(minutes=16))  # > 10 min + 5 min of countdown
-    _queued_at(waiting, now - timedelta(minutes=14))
-
-    assert sweep(now, django_capture_on_commit_callbacks).reenqueued_queued == 1
-    assert enqueued == [lost.pk]
-
-
-# --- through the real client over HTTP (responses) ------------------------------------------
-
-
-def _order_json(external_ref_id: str, status: str = "COMPLETE") -> dict:
-    return {
-        "referenceOrderID": "RA260506-1401-64",
-        "referenceLineItemID": "RA260506-1401-64-1",
-        "externalRefID": external_ref_id,
-        "customerIdentifier": "acme-main",
-        "accountIdentifier": "acme-usd-01",
-        "amountCharged": {"value": 25.0, "currencyCode": "USD", "fee": 0.0, "total": 25.0},
-        "denomination": {"value": 25.0, "currencyCode": "USD"},
-        "utid": "U100001",
-        "rewardName": "Reward Link",
-        "deliveryMethod": "EMAIL",
-        "status": status,
-        "createdAt": "2026-05-06T20:08:59.624Z",
-    }
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
-"""The sync never moves a status backwards and never overwrites what another writer just wrote.
+"""The sync never overwrites what another writer just wrote (orders/sync/changes.py bulk_write).
 
-Reads overlap: the open and recent passes, "Refresh from Tango", webhooks and the bulk mirror
+Reads overlap: the open and recent passes, "Refresh from Tango", webhooks and the async mirror
 all write the same rows, and a Tango read can be older than the local row by the time it is
 applied. The interleavings are made deterministic by running the "concurrent" write from a hook
 between the sync's local read and its write (the same connection, so it works on SQLite too).
@@ -21,33 +21,13 @@ from django.test.utils import CaptureQueriesContext
 from core import jobs
 from orders import webhooks
 from orders.models import Account, LineItem, Order, OrderEvent
-from orders.statuses import FINAL_ORDER_STATUSES
-from orders.sync import async_orders, passes
 from orders.sync import line_items as sync_line_items
 from orders.sync import orders as sync_orders
+from orders.sync import passes
 from orders.sync.line_items import sync_line_items as sync_line_items_window
 from orders.sync.orders import sync_orders_window
 from tango.testing import T0, WINDOW, FakeTango
-from tango.types import AsyncOrderDetail
 from tango.webhooks import parse_envelope
-from tests.factories import LineItemFactory, OrderFactory
-
-
-@pytest.fixture
-def account(db) -> Account:
-    from tests.factories import AccountFactory
-
-    return AccountFactory()
-
-
-def status_events(ref: str) -> list[tuple[str, str]]:
-    return list(
-        OrderEvent.objects.filter(
-            order__reference_order_id=ref, kind=OrderEvent.Kind.STATUS_CHANGED
-        )
-        .order_by("id")
-        .values_list("old_status", "new_status")
-    )
 
 
 def run_before_first_call(
@@ -66,105 +46,18 @@ def run_before_first_call(
     monkeypatch.setattr(module, name, wrapper)
 
 
-# --- never backwards -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("final", sorted(FINAL_ORDER_STATUSES))
-def test_a_stale_list_read_does_not_reopen_a_final_order(
-    fake_tango: FakeTango, account: Account, final: str
-) -> None:
-    (ref,) = fake_tango.seed(1, status="PENDING", line_status="PENDING")
-    sync_orders_window(**WINDOW)
-    # A refresh (or the open-orders pass) already saw the order settle...
-    Order.objects.filter(reference_order_id=ref).update(tango_status=final)
-    LineItem.objects.filter(order__reference_order_id=ref).update(status="COMPLETE")
-    events_before = status_events(ref)
-
-    # ...and a window read that started earlier still carries PENDING.
-    report = sync_orders_window(**WINDOW)
-
-    order = Order.objects.get(reference_order_id=ref)
-    assert order.tango_status == final
-    assert order.line_items.get().status == "COMPLETE"
-    assert status_events(ref) == events_before
-    assert report.updated == 0 and report.events == 0
-
-
-def test_final_to_final_changes_are_still_applied(fake_tango: FakeTango, account: Account) -> None:
-    (ref,) = fake_tango.seed(1)
-    sync_orders_window(**WINDOW)
-    # A COMPLETE line item cancelled at Tango (TANGO_API.md §9.8: COMPLETE -> CANCELLED).
-    fake_tango.set_status(ref, "CANCELLED", "CANCELLED")
-
-    sync_orders_window(**WINDOW)
-
-    order = Order.objects.get(reference_order_id=ref)
-    assert (order.tango_status, order.line_items.get().status) == ("CANCELLED", "CANCELLED")
-    assert status_events(ref)[-1] == ("COMPLETE", "CANCELLED")
-
-
-def test_a_stale_line_item_read_does_not_undo_completion(
-    fake_tango: FakeTango, account: Account
-) -> None:
-    (ref,) = fake_tango.seed(1)
-    sync_orders_window(**WINDOW)
-    sync_line_items_window(**WINDOW)
-    line = LineItem.objects.get(reference_line_item_id=f"{ref}-1")
-    assert (line.status, line.reward_status) == ("COMPLETE", "ACTIVE")
-    # A GET /lineItems page read before the line completed: no reward status yet.
-    fake_tango.lines[f"{ref}-1"].update(
-        status="PENDING", rewardStatus=None, emailStatus="PENDING", canCancel=False
-    )
-
-    report = sync_line_items_window(**WINDOW)
-
-    line.refresh_from_db()
-    assert (line.status, line.reward_status, line.email_status, line.can_cancel) == (
-        "COMPLETE",
-        "ACTIVE",
-        "SENT",
-        True,
-    )
-    assert report.updated == 0 and report.events == 0
-
-
-def test_the_bulk_mirror_does_not_reopen_lines_or_the_order(db) -> None:
-    order = OrderFactory(
-        placed=True, is_bulk=True, reference_order_id="AA1-11", tango_status="PARTIAL"
-    )
-    order.line_items.all().delete()
-    for n, status in ((1, "COMPLETE"), (2, "FAILED")):
-        LineItemFactory(
-            order=order,
-            line_number=n,
-            status=status,
-            external_ref_line_item_id=f"{order.external_ref_id}-{n}",
-        )
-    stale = AsyncOrderDetail.from_json(
-        {
-            "referenceOrderID": "AA1-11",
-            "externalRefID": order.external_ref_id,
-            "orderStatus": "PENDING",
-            "lineItems": [
-                {
-                    "referenceLineItemId": f"AA1-11-{n}",
-                    "lineItemStatus": "PENDING",
-                    "externalRefLineItemID": f"{order.external_ref_id}-{n}",
-                }
-                for n in (1, 2)
-            ],
-        }
-    )
-
-    async_orders.apply_async_detail(order, stale)
-
-    order.refresh_from_db()
-    assert order.tango_status == "PARTIAL"
-    assert list(order.line_items.values_list("status", flat=True)) == ["COMPLETE", "FAILED"]
-    assert not order.events.exists()
-
-
-# --- apply as fetched ------------------------------------------------------------------------
+def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item_id: str) -> None:
+    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
+    payload = {
+        "eventId": str(uuid.uuid4()),
+        "eventType": "RewardStatus",
+        "category": "REWARD",
+        "eventOccurredAt": "2026-11-02T10:00:00Z",
+        "eventData": {"referenceLineItemId": reference_line_item_id, "status": "FROZEN"},
+    }
+    body = json.dumps(payload).encode()
+    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
+    assert webhooks.process_webhook_event(webhook_event_id=event.pk) == "processed"
 
 
 def test_open_orders_are_applied_as_they_are_fetched(
@@ -188,11 +81,8 @@ def test_open_orders_are_applied_as_they_are_fetched(
     assert Order.objects.filter(tango_status="COMPLETE").count() == 3
 
 
-# --- conditional writes ----------------------------------------------------------------------
-
-
 def test_a_status_written_meanwhile_is_not_overwritten_by_the_page(
-    fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch
+    fake_tango: FakeTango, account: Account, monkeypatch: pytest.MonkeyPatch, status_events
 ) -> None:
     x, y, z = fake_tango.seed(3, status="PENDING", line_status="PENDING")
     sync_orders_window(**WINDOW)
@@ -215,20 +105,6 @@ def test_a_status_written_meanwhile_is_not_overwritten_by_the_page(
     assert str(Order.objects.get(reference_order_id=z).amount_charged_fee) == "1.25"
     assert status_events(x) == [] and status_events(z) == []
     assert status_events(y) == [("PENDING", "COMPLETE")]
-
-
-def _process_reward_webhook(monkeypatch: pytest.MonkeyPatch, reference_line_item_id: str) -> None:
-    monkeypatch.setattr(jobs, "send", lambda name, kwargs: None)  # processed right here
-    payload = {
-        "eventId": str(uuid.uuid4()),
-        "eventType": "RewardStatus",
-        "category": "REWARD",
-        "eventOccurredAt": "2026-11-02T10:00:00Z",
-        "eventData": {"referenceLineItemId": reference_line_item_id, "status": "FROZEN"},
-    }
-    body = json.dumps(payload).encode()
-    event, _ = webhooks.store_webhook_event(envelope=parse_envelope(body), body=body)
-    assert webhooks.process_webhook_event(webhook_event_id=event.pk) == "processed"
 
 
 def test_a_webhook_change_between_read_and_write_survives_the_line_item_pass(
@@ -335,9 +211,6 @@ def test_a_webhook_waits_for_the_pass_holding_the_line_then_applies(
     assert errors == [] and outcome == ["processed"]
     line = LineItem.objects.get(reference_line_item_id=f"{a}-1")
     assert (line.email_status, line.reward_status) == ("DELIVERED", "FROZEN")
-
-
-# --- cost ------------------------------------------------------------------------------------
 
 
 def test_queries_do_not_grow_with_unchanged_rows(fake_tango: FakeTango, account: Account) -> None:
