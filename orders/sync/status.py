@@ -20,6 +20,7 @@ sync imports (orders/sync/imports.py) created with theirs. Our own placement sta
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -46,21 +47,27 @@ def log_stale(kind: str, ident: Any, stored: str, read: str | None) -> None:
 
 def apply_order_status(changes: Changes, status: str | None, *, ident: Any) -> bool:
     """Tango's `status` for the order in `changes`; False (nothing set) if it would go back."""
-    order = changes.obj
-    if order_status_goes_back(order.tango_status, status):
-        log_stale("order", ident, order.tango_status, status)
-        return False
-    changes.set_str("tango_status", status)
-    return True
+    return _apply(changes, "tango_status", status, order_status_goes_back, "order", ident)
 
 
 def apply_line_item_status(changes: Changes, status: str | None, *, ident: Any) -> bool:
     """Tango's `status` for the line item in `changes`; False (nothing set) if it would go back."""
-    line = changes.obj
-    if line_item_status_goes_back(line.status, status):
-        log_stale("line item", ident, line.status, status)
+    return _apply(changes, "status", status, line_item_status_goes_back, "line item", ident)
+
+
+def _apply(
+    changes: Changes,
+    field: str,
+    status: str | None,
+    goes_back: Callable[[str, str | None], bool],
+    kind: str,
+    ident: Any,
+) -> bool:
+    stored = getattr(changes.obj, field)
+    if goes_back(stored, status):
+        log_stale(kind, ident, stored, status)
         return False
-    changes.set_str("status", status)
+    changes.set_str(field, status)
     return True
 
 

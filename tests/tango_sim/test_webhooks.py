@@ -6,7 +6,9 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -38,11 +40,20 @@ def revisions(receiver: Receiver) -> list[int]:
     return sorted(e["revision"] for e in receiver.events("Transaction"))
 
 
-def wait_revisions(receiver: Receiver, expected: list[int], timeout: float = 10) -> None:
+def eventually(read: Callable[[], Any], expected: Any, timeout: float = 10) -> None:
+    """Assert that `read()` comes to equal `expected` before the deadline: a delivery is seen
+    by the receiver a moment before the simulator records its outcome, so a single read
+    races."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and revisions(receiver) != expected:
+    value = read()
+    while value != expected and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert revisions(receiver) == expected
+        value = read()
+    assert value == expected
+
+
+def wait_revisions(receiver: Receiver, expected: list[int], timeout: float = 10) -> None:
+    eventually(lambda: revisions(receiver), expected, timeout)
 
 
 def signed_ok(receiver: Receiver) -> bool:
@@ -111,15 +122,11 @@ def test_withheld_events_leave_a_gap_that_replay_fills(api: Api, receiver: Recei
     replayed = {e["revision"]: e for e in receiver.events("Transaction")}
     assert replayed[2]["eventId"] == stored[1]["eventId"]
     assert replayed[3]["eventData"]["amount"] == 3.0
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        statuses = {
-            e["deliveryStatus"] for e in api.get(f"/webhooks/{hook}/events").json()["items"]
-        }
-        if statuses == {"DELIVERED"}:
-            break
-        time.sleep(0.05)
-    assert statuses == {"DELIVERED"}
+    eventually(
+        lambda: {e["deliveryStatus"] for e in api.get(f"/webhooks/{hook}/events").json()["items"]},
+        {"DELIVERED"},
+        timeout=5,
+    )
 
 
 def test_withhold_one_subscription_and_release(api: Api, receiver: Receiver) -> None:
@@ -135,7 +142,7 @@ def test_withhold_one_subscription_and_release(api: Api, receiver: Receiver) -> 
         assert quiet.events() == []
         withhold(api, False, webhookId=held, deliverWithheld=True)
         wait_revisions(quiet, [1])
-        assert api.sim.stats()["webhook_events_by_status"] == {"DELIVERED": 2}
+        eventually(lambda: api.sim.stats()["webhook_events_by_status"], {"DELIVERED": 2})
     finally:
         quiet.server.shutdown()
         quiet.server.server_close()

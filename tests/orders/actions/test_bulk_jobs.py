@@ -14,7 +14,7 @@ from orders.tasks.staff import run_bulk_job
 from tango.errors import TangoThrottled
 from tests.factories import OrderFactory, at_tango
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
+# Every test here talks to the fake Tango (placed_line_item and at_tango hold orders there).
 pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -100,6 +101,25 @@ def test_invalid_line_is_named(account: Account, make_user, enqueued: list[int])
             account=account, lines=bad, actor=Actor.for_user(make_user("Manager"))
         )
     assert Order.objects.count() == 0
+
+
+@pytest.fixture
+def at_the_simulator(db, tmp_path, settings) -> Iterator[tuple[Any, Account]]:
+    """The simulator as Tango, and its acme-usd-01 account synced here, enabled for bulk."""
+    from tango.client import reset_client
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
+        settings.TANGO_BASE_URL = sim.base_url
+        reset_client()
+        try:
+            reference.sync_accounts()
+            account = Account.objects.get(identifier="acme-usd-01")
+            account.async_orders_enabled = True
+            account.save(update_fields=["async_orders_enabled"])
+            yield sim, account
+        finally:
+            reset_client()
 
 
 def _queued_bulk_order(account: Account, *amounts: str) -> Order:
@@ -290,91 +310,67 @@ def test_open_bulk_orders_are_mirrored_by_the_open_orders_sync(
 
 @pytest.mark.integration
 def test_a_250_line_bulk_order_is_mirrored_completely_from_the_simulator(
-    db, tmp_path, settings, enqueued
+    at_the_simulator, enqueued
 ) -> None:
-    from tango.client import reset_client
-    from tango_sim.testing import running_simulator
+    _, account = at_the_simulator
+    # .17 fails: the last line, on the summary's third page (100 lines a page).
+    order = entry.create_bulk_order(
+        account=account, lines=lines(*["1.00"] * 249, "1.17"), actor=Actor.system()
+    )
 
-    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
-        settings.TANGO_BASE_URL = sim.base_url
-        reset_client()
-        try:
-            reference.sync_accounts()
-            account = Account.objects.get(identifier="acme-usd-01")
-            account.async_orders_enabled = True
-            account.save(update_fields=["async_orders_enabled"])
-            # .17 fails: the last line, on the summary's third page (100 lines a page).
-            order = entry.create_bulk_order(
-                account=account, lines=lines(*["1.00"] * 249, "1.17"), actor=Actor.system()
-            )
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
 
-            assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
-
-            order.refresh_from_db()
-            assert order.tango_status == "PARTIAL"
-            assert order.line_items.count() == 250
-            assert order.line_items.filter(status="COMPLETE").count() == 249
-            assert order.line_items.get(line_number=250).status == "FAILED"
-            assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
-        finally:
-            reset_client()
+    order.refresh_from_db()
+    assert order.tango_status == "PARTIAL"
+    assert order.line_items.count() == 250
+    assert order.line_items.filter(status="COMPLETE").count() == 249
+    assert order.line_items.get(line_number=250).status == "FAILED"
+    assert not order.line_items.filter(reference_line_item_id__isnull=True).exists()
 
 
 @pytest.mark.integration
-def test_bulk_order_round_trip_with_the_simulator(db, tmp_path, settings, enqueued) -> None:
-    from tango.client import get_client, reset_client
-    from tango_sim.testing import running_simulator
+def test_bulk_order_round_trip_with_the_simulator(at_the_simulator, enqueued) -> None:
+    from tango.client import get_client
 
-    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as sim:
-        settings.TANGO_BASE_URL = sim.base_url
-        reset_client()
-        try:
-            reference.sync_accounts()
-            account = Account.objects.get(identifier="acme-usd-01")
-            account.async_orders_enabled = True
-            account.save(update_fields=["async_orders_enabled"])
-            # .00 completes, .17 fails, .11 is PENDING for an hour then completes.
-            order = entry.create_bulk_order(
-                account=account, lines=lines("10.00", "20.17", "30.11"), actor=Actor.system()
-            )
+    sim, account = at_the_simulator
+    # .00 completes, .17 fails, .11 is PENDING for an hour then completes.
+    order = entry.create_bulk_order(
+        account=account, lines=lines("10.00", "20.17", "30.11"), actor=Actor.system()
+    )
 
-            assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
-            order.refresh_from_db()
-            assert order.reference_order_id and order.tango_status == "PENDING"
+    assert bulk_placement.place_bulk_order(order_id=order.pk).outcome == Outcome.PLACED
+    order.refresh_from_db()
+    assert order.reference_order_id and order.tango_status == "PENDING"
 
-            sim.advance(2 * 3600)
-            passes.sync_open_orders()
+    sim.advance(2 * 3600)
+    passes.sync_open_orders()
 
-            order.refresh_from_db()
-            assert order.tango_status == "PARTIAL"
-            statuses = list(order.line_items.values_list("status", flat=True))
-            assert statuses == ["COMPLETE", "FAILED", "COMPLETE"]
-            detail = get_client().get_async_order(
-                customer_identifier="acme-main",
-                account_identifier="acme-usd-01",
-                external_ref_id=order.external_ref_id,
-            )
-            assert detail.order_status == "PARTIAL"
-            assert {li.reference_line_item_id for li in detail.line_items} == set(
-                order.line_items.values_list("reference_line_item_id", flat=True)
-            )
-            # The same order seen through GET /orders and GET /lineItems stays consistent.
-            passes.sync_recent_orders()
-            passes.sync_recent_line_items()
-            order.refresh_from_db()
-            assert order.tango_status == "PARTIAL" and order.line_items.count() == 3
-            # "Refresh from Tango" on a bulk order: the async summary plus GET /lineItems.
-            refreshed = passes.refresh_order(order_id=order.pk)
-            assert refreshed.tango_status == "PARTIAL"
-            assert set(refreshed.line_items.values_list("email_status", flat=True)) <= {
-                "SENT",
-                "DELIVERED",
-                "PENDING",
-                "NOT_DELIVERED",
-                "",
-            }
-            assert (
-                refreshed.line_items.filter(status="COMPLETE").exclude(email_status="").count() == 2
-            )
-        finally:
-            reset_client()
+    order.refresh_from_db()
+    assert order.tango_status == "PARTIAL"
+    statuses = list(order.line_items.values_list("status", flat=True))
+    assert statuses == ["COMPLETE", "FAILED", "COMPLETE"]
+    detail = get_client().get_async_order(
+        customer_identifier="acme-main",
+        account_identifier="acme-usd-01",
+        external_ref_id=order.external_ref_id,
+    )
+    assert detail.order_status == "PARTIAL"
+    assert {li.reference_line_item_id for li in detail.line_items} == set(
+        order.line_items.values_list("reference_line_item_id", flat=True)
+    )
+    # The same order seen through GET /orders and GET /lineItems stays consistent.
+    passes.sync_recent_orders()
+    passes.sync_recent_line_items()
+    order.refresh_from_db()
+    assert order.tango_status == "PARTIAL" and order.line_items.count() == 3
+    # "Refresh from Tango" on a bulk order: the async summary plus GET /lineItems.
+    refreshed = passes.refresh_order(order_id=order.pk)
+    assert refreshed.tango_status == "PARTIAL"
+    assert set(refreshed.line_items.values_list("email_status", flat=True)) <= {
+        "SENT",
+        "DELIVERED",
+        "PENDING",
+        "NOT_DELIVERED",
+        "",
+    }
+    assert refreshed.line_items.filter(status="COMPLETE").exclude(email_status="").count() == 2

@@ -12,8 +12,6 @@ from core.errors import ActionNotAllowed
 from orders.actions import holds
 from tests.factories import OrderFactory
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
-pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from audit.models import AuditEntry
 from core.actor import Actor
 from orders.actions import notes
 from orders.models import OrderEvent
 from tests.factories import OrderFactory
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
-pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 
 

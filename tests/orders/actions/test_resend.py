@@ -20,7 +20,7 @@ from orders.tasks.staff import resend_line_item_task
 from tango.errors import TangoRejected, TangoThrottled, TangoUnavailable
 from tests.factories import OrderFactory, placed_line_item
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
+# Every test here talks to the fake Tango (placed_line_item and at_tango hold orders there).
 pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 

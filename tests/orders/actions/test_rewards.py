@@ -14,7 +14,7 @@ from orders.actions import rewards
 from orders.models import LineItem, OrderEvent
 from tests.factories import CatalogItemFactory, LineItemFactory, OrderFactory, placed_line_item
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
+# Every test here talks to the fake Tango (placed_line_item and at_tango hold orders there).
 pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 

@@ -10,8 +10,6 @@ from core.errors import ActionNotAllowed
 from orders.actions.saved_views import delete_view, save_view
 from orders.filters import saved_view_query_string
 
-# Every test here talks to the fake (placed_line_item mirrors its order there).
-pytestmark = pytest.mark.usefixtures("tango")
 IP = "10.1.2.3"
 
 
