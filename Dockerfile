@@ -6,7 +6,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && useradd --create-home --uid 10001 app && mkdir -p var && chown -R app var
+    && useradd --create-home --uid 10001 app && mkdir -p var/exports && chown -R app var
 USER app
 EXPOSE 8000
 # rewards_admin/gunicorn.conf.py: access log on stdout without query strings (no contact data).

@@ -29,6 +29,12 @@ class AuditAction(models.TextChoices):
     SAVED_VIEW_DELETE = "saved_view.delete", "Saved view deleted"
     BULK_RESEND = "bulk.resend", "Bulk resend started"
     BULK_RELEASE = "bulk.release", "Bulk release started"
+    # finance: every export (served at once, started as a job, downloaded) and period close.
+    EXPORT_CSV = "export.csv", "CSV exported"
+    EXPORT_XLSX = "export.xlsx", "XLSX exported"
+    EXPORT_JOB = "export.job", "Background export started"
+    EXPORT_DOWNLOAD = "export.download", "Background export downloaded"
+    PERIOD_CLOSE = "period.close", "Reporting period closed"
 
 
 class AuditEntry(models.Model):

@@ -20,6 +20,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
+| Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
 | Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
 | Staff users (auth.view/add/change_user)                   |         |         |         |   x   |
 
@@ -45,6 +46,7 @@ FINANCE = [
     *VIEW,
     "orders.view_reports",
     "orders.export_orders",
+    "finance.close_period",
     "orders.view_account",
     "orders.view_savedview",
     "orders.add_savedview",

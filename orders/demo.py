@@ -150,6 +150,7 @@ def seed_demo(*, password: str, orders: int = 200, force: bool = False) -> DemoR
             _sync_reference_data()
             report.remote_orders = _create_remote_orders(orders, admin_url)
             report.bulk_orders = _create_bulk_orders()
+            _create_history(admin_url, orders)
             _sync_orders()
         finally:
             restore = {"order_tps": previous.get("order_tps", 1)}
@@ -163,9 +164,20 @@ def _sync_reference_data() -> None:
     sync_catalog()
 
 
+HISTORY_DAYS = 120
+
+
+def _create_history(admin_url: str, count: int) -> None:
+    """Settled orders over the last months (the simulator's bulk generator: fees, exchange
+    rates, PARTIAL async orders), so the finance reports have periods to compare."""
+    start = (timezone.now() - timedelta(days=HISTORY_DAYS)).date().isoformat()
+    body = {"count": count, "start": start, "seed": 7, "externalRefPrefix": "demo-history-"}
+    requests.post(f"{admin_url}/bulk/orders", json=body, timeout=60).raise_for_status()
+
+
 def _sync_orders() -> None:
     end = timezone.now() + timedelta(minutes=5)
-    start = end - timedelta(days=30)
+    start = end - timedelta(days=HISTORY_DAYS + 1)
     sync_orders_window(start=start, end=end)
     sync_line_items(start=start, end=end)
 
@@ -206,6 +218,8 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
                 external_ref_id=f"demo-{n:04d}",
                 recipient=recipient,
                 campaign=rng.choice(CAMPAIGNS),
+                # Finance reports group by purchase order number too.
+                purchase_order_number=f"PO-{2026 + n % 3}-{n % 7:03d}",
                 notes=f"demo order {n}",
             )
             created += 1

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -29,6 +31,9 @@ from orders.statuses import (
 # Facet dimensions (URL parameters) that show a count next to each value.
 FACETS = ("status", "li_status")
 CREATED_WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
+# The value that selects "none" (no campaign, no PO number, not created here) in a text filter.
+NONE_VALUE = "(none)"
+TIME_ZONES = sorted(available_timezones())
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -86,6 +91,7 @@ class OrderFilter(django_filters.FilterSet):
         queryset=Brand.objects.all(),
         to_field_name="brand_key",
         method="filter_brand",
+        label="Brand",
         empty_label="Any brand",
     )
     utid = django_filters.CharFilter(method="filter_utid", label="UTID")
@@ -104,6 +110,31 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_created_within",
         label="Created within",
         empty_label="Any time",
+    )
+    # Dated like the finance reports (Order.ordered_at: Tango's createdAt, else ours), whole
+    # days in the time zone `tz` (default the site's), so a report cell drills down exactly.
+    ordered_from = django_filters.DateFilter(
+        method="filter_ordered_from",
+        label="Ordered from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    ordered_to = django_filters.DateFilter(
+        method="filter_ordered_to",
+        label="Ordered to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    tz = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in TIME_ZONES],
+        method="filter_nothing",
+        label="Time zone",
+        empty_label="Site time zone",
+    )
+    campaign = django_filters.CharFilter(method="filter_campaign", label="Campaign")
+    po = django_filters.CharFilter(method="filter_po", label="Purchase order number")
+    creator = django_filters.CharFilter(method="filter_creator", label="Created by (username)")
+    currency = django_filters.CharFilter(method="filter_currency", label="Account currency")
+    reward_currency = django_filters.CharFilter(
+        method="filter_reward_currency", label="Reward currency"
     )
     amount_min = django_filters.NumberFilter(
         field_name="amount", lookup_expr="gte", label="Amount from"
@@ -145,6 +176,39 @@ class OrderFilter(django_filters.FilterSet):
 
     def filter_created_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.created_since(timezone.now() - CREATED_WITHIN[value])
+
+    def zone(self) -> ZoneInfo:
+        """The time zone the ordered_* dates are read in (`tz`, default the site's)."""
+        chosen = self.form.cleaned_data.get("tz") if self.form.is_valid() else None
+        return ZoneInfo(chosen or settings.TIME_ZONE)
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset  # `tz` only says how the ordered_* dates are read
+
+    def filter_ordered_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.ordered_from(value, self.zone())
+
+    def filter_ordered_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.ordered_to(value, self.zone())
+
+    def filter_campaign(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_campaign("" if value == NONE_VALUE else value) if value else queryset
+
+    def filter_po(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.with_purchase_order_number("" if value == NONE_VALUE else value)
+
+    def filter_creator(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.created_by_username(None if value == NONE_VALUE else value)
+
+    def filter_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.charged_in(value.strip().upper()) if value else queryset
+
+    def filter_reward_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.in_reward_currency(value.strip().upper()) if value else queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Roles without access to contact data search by reference or name, not by email.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 from orders.querysets import LineItemQuerySet, OrderEventQuerySet, OrderQuerySet
 from orders.statuses import (
@@ -163,6 +163,14 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The order's date for reports: Tango's createdAt, our row's time only until Tango has the
+    # order. Computed and stored by the database (PostgreSQL and SQLite), so no writer can
+    # forget it and every report, export and drill-down dates an order the same way.
+    ordered_at = models.GeneratedField(
+        expression=Coalesce("tango_created_at", "created_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -188,6 +196,7 @@ class Order(models.Model):
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["tango_created_at"], name="order_tango_created"),
             models.Index(fields=["-created_at", "-id"], name="order_created_id"),
+            models.Index(fields=["ordered_at"], name="order_ordered_at"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.db import OperationalError, connection, models, transaction
@@ -171,6 +171,43 @@ class OrderQuerySet(models.QuerySet):
     def created_since(self, moment: datetime) -> OrderQuerySet:
         return self.filter(created_at__gte=moment)
 
+    def ordered_between(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> OrderQuerySet:
+        """Dated (`ordered_at`: Tango's createdAt, else our row's) in [start, end)."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(ordered_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(ordered_at__lt=end)
+        return queryset
+
+    def ordered_from(self, day: date, zone: tzinfo | None = None) -> OrderQuerySet:
+        """Dated on or after `day` in `zone` (finance's dating; default the site's zone)."""
+        return self.ordered_between(start=day_start(day, zone))
+
+    def ordered_to(self, day: date, zone: tzinfo | None = None) -> OrderQuerySet:
+        return self.ordered_between(end=day_end(day, zone))
+
+    def with_campaign(self, campaign: str) -> OrderQuerySet:
+        return self.filter(campaign=campaign)
+
+    def with_purchase_order_number(self, number: str) -> OrderQuerySet:
+        return self.filter(purchase_order_number=number)
+
+    def created_by_username(self, username: str | None) -> OrderQuerySet:
+        """Created by this staff user; None: created elsewhere (synced from Tango)."""
+        if username is None:
+            return self.filter(created_by__isnull=True)
+        return self.filter(created_by__username=username)
+
+    def charged_in(self, currency: str) -> OrderQuerySet:
+        """Charged in this currency: the account's (Tango debits the account currency)."""
+        return self.filter(account__currency=currency)
+
+    def in_reward_currency(self, currency: str) -> OrderQuerySet:
+        return self.filter(currency=currency)
+
     def _having_line_items(self, *conditions: Any, **lookups: Any) -> OrderQuerySet:
         # EXISTS, not a JOIN: no duplicate orders, no DISTINCT, and it combines with the others.
         line_items = _related(self, "line_items")
@@ -215,6 +252,10 @@ def within_budget(counts: models.QuerySet, budget_ms: int | None) -> dict[str, i
 
 
 class LineItemQuerySet(models.QuerySet):
+    def of_orders(self, orders: models.QuerySet) -> LineItemQuerySet:
+        """The line items of these orders (a subquery: the orders' filter runs once)."""
+        return self.filter(order__in=orders.order_by().values("pk"))
+
     def resendable(self) -> LineItemQuerySet:
         return self.filter(status=LineItemStatus.COMPLETE).exclude(
             delivery_method__in=PHYSICAL_DELIVERY_METHODS

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_filters",
     "audit",
     "orders",
+    "finance",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.sync.flag_stuck_orders",
         "schedule": _every("FLAG_STUCK_ORDERS_EVERY", 900),
     },
+    "purge-expired-exports": {
+        "task": "finance.tasks.purge_expired_exports",
+        "schedule": _every("PURGE_EXPORTS_EVERY", 3600),
+    },
 }
 
 # --- Tango ----------------------------------------------------------------------------------
@@ -356,6 +361,22 @@ TANGO_SIM_DATA = env("TANGO_SIM_DATA", "var/tango_sim.sqlite3")
 ORDER_FACET_BUDGET_MS = int(env("ORDER_FACET_BUDGET_MS", "400"))
 # The password `seed_demo` gives the demo logins (one per role).
 DEMO_PASSWORD = env("DEMO_PASSWORD", "rewards-demo")
+
+# --- Finance ----------------------------------------------------------------------------------
+# Export files written by workers: a private folder, never under STATIC_ROOT or any served
+# path; only the job's owner downloads a file, through the view, until it expires.
+FINANCE_EXPORT_DIR = Path(env("FINANCE_EXPORT_DIR", str(VAR_DIR / "exports")))
+FINANCE_EXPORT_TTL_HOURS = int(env("FINANCE_EXPORT_TTL_HOURS", "24"))
+# Exports with more rows than this run as a background job; smaller ones stream at once.
+FINANCE_EXPORT_ASYNC_ROWS = int(env("FINANCE_EXPORT_ASYNC_ROWS", "50000"))
+# Recipient tax totals: "YEAR:US$ threshold" pairs; a year uses the latest pair at or before
+# it (defaults: US$600 for 2025 payments, US$2,000 from 2026 on).
+FINANCE_TAX_THRESHOLDS = {
+    int(year): int(amount)
+    for year, _, amount in (
+        item.partition(":") for item in env_list("FINANCE_TAX_THRESHOLDS", "2025:600,2026:2000")
+    )
+}
 
 LOGGING = {
     "version": 1,

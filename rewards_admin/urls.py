@@ -15,6 +15,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("finance/", include("finance.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

@@ -10,13 +10,16 @@ URLs, not only orders'), so a new URL without a row fails this test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from core.roles import ROLE_PERMISSIONS
+from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
 from orders.sync import passes
 from tests.factories import OrderFactory, at_tango
@@ -36,6 +39,25 @@ class Route:
 
 
 RESEND = {"destination": "same", "reason_code": "NOT_RECEIVED"}
+REPORTS = ("orders.view_order", "orders.view_reports")
+EXPORTS = ("orders.view_order", "orders.export_orders")
+EXPORT = {"kind": "orders", "file_format": "csv", "scope": "list", "query_string": ""}
+FINANCE_ROUTES = [
+    Route("finance:reports", "get", REPORTS),
+    Route("finance:chart-status", "get", REPORTS),
+    Route("finance:chart-spend", "get", REPORTS),
+    Route("finance:export", "get", EXPORTS),
+    Route("finance:export", "post", EXPORTS, EXPORT),
+    Route("finance:export-columns", "get", EXPORTS),
+    # Someone else's export job does not exist for you (404); its owner's 200 is in
+    # tests/finance/test_permissions.py, which sweeps the finance URLs as their owners too.
+    Route("finance:export-job", "get", EXPORTS, ok=(404,)),
+    Route("finance:export-download", "get", EXPORTS, ok=(404,)),
+    Route("finance:tax", "get", REPORTS),
+    Route("finance:closes", "get", REPORTS),
+    Route("finance:close", "post", (*REPORTS, "finance.close_period"), {}, (302,)),
+    Route("finance:close-detail", "get", REPORTS),
+]
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
     Route("orders:facets", "get", ("orders.view_order",)),
@@ -90,6 +112,7 @@ ROUTES = [
         {"action": "release", "ids": ["1"]},
         (302,),
     ),
+    *FINANCE_ROUTES,
 ]
 
 
@@ -108,12 +131,28 @@ def world(db, make_user, monkeypatch, fake_tango):
         "line_item": order.line_items.get(),
         "job": BulkJob.objects.create(action="release", order_ids=[order.pk], created_by=owner),
         "view": SavedView.objects.create(name="All", query_string="", owner=owner),
+        "export": ExportJob.objects.create(
+            owner=owner,
+            kind="orders",
+            file_format="csv",
+            expires_at=timezone.now() + timedelta(hours=1),
+        ),
+        "close": PeriodClose.objects.create(
+            period_start="2026-03-01",
+            period_end="2026-03-31",
+            time_zone="UTC",
+            rows="account",
+            key="sweep",
+            closed_by=owner,
+        ),
     }
 
 
 def url_for(route: Route, world: dict) -> str:
-    kwargs: dict[str, int] = {}
+    kwargs: dict[str, Any] = {}
     name = route.name.split(":")[1]
+    if route.name.startswith("finance:"):
+        return finance_url(name, world)
     if name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
         kwargs["pk"] = world["order"].pk
     elif name.endswith("line-item") or name == "reveal":
@@ -123,6 +162,16 @@ def url_for(route: Route, world: dict) -> str:
     elif name == "saved-view-delete":
         kwargs["pk"] = world["view"].pk
     return reverse(route.name, kwargs=kwargs)
+
+
+def finance_url(name: str, world: dict) -> str:
+    if name == "chart-spend":
+        return reverse("finance:chart-spend", args=[world["order"].account.currency])
+    if name in {"export-job", "export-download"}:
+        return reverse(f"finance:{name}", args=[world["export"].token])
+    if name == "close-detail":
+        return reverse("finance:close-detail", args=[world["close"].pk])
+    return reverse(f"finance:{name}")
 
 
 def role_may(role: str, route: Route) -> bool:
@@ -150,7 +199,7 @@ def _our_view_names(patterns: list, namespace: str = "") -> set[str]:
 def test_the_sweep_covers_every_console_url():
     declared = _our_view_names(get_resolver().url_patterns) - NOT_CONSOLE
     assert declared == {route.name for route in ROUTES}
-    assert "audit:log" in declared  # not only orders' URLs
+    assert {"audit:log", "finance:reports"} <= declared  # not only orders' URLs
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -258,6 +307,7 @@ MATRIX_ROWS = {
     "Audit log page": "audit.view_auditentry",
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
+    "Close a reporting period": "finance.close_period",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",
 }

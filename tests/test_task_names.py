@@ -55,6 +55,7 @@ def test_every_enqueued_task_name_is_registered() -> None:
         "orders.tasks.staff.resend_line_item_task",
         "orders.tasks.staff.run_bulk_job",
         "orders.tasks.webhooks.process_webhook_event",
+        "finance.tasks.run_export_job",
     } <= set(enqueued)
     missing = {name: where for name, where in enqueued.items() if name not in app.tasks}
     assert missing == {}
@@ -64,6 +65,6 @@ def test_every_beat_task_is_registered() -> None:
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert app.conf.beat_schedule == schedule  # beat reads it from settings
-    assert len(schedule) == 7
+    assert len(schedule) == 8  # seven orders passes and finance's purge of expired exports
     missing = [entry["task"] for entry in schedule.values() if entry["task"] not in app.tasks]
     assert missing == []

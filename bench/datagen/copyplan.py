@@ -109,7 +109,13 @@ def build_plan(model: Any, known: Sequence[str]) -> TablePlan:
     for attname, model_field in concrete.items():
         if attname in known:
             continue
-        if isinstance(model_field, AutoFieldMixin) or model_field.db_default is not NOT_PROVIDED:
+        # The database fills these itself (a GeneratedField such as Order.ordered_at refuses
+        # any value, a default included).
+        if (
+            isinstance(model_field, AutoFieldMixin)
+            or model_field.db_default is not NOT_PROVIDED
+            or getattr(model_field, "generated", False)
+        ):
             plan.db_generated.append(model_field.column)
             continue
         plan.filled[model_field.column] = default_text(model_field)

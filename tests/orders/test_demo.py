@@ -41,6 +41,13 @@ def test_seed_demo_creates_role_logins_and_orders_in_many_statuses(sim, capsys):
     # The orders really exist at the simulator: it counted them.
     assert sim.stats()["orders_total"] >= Order.objects.exclude(reference_order_id=None).count()
     assert "seeded" in capsys.readouterr().out
+    # The finance reports have months to compare, fees, PO numbers and two currencies.
+    placed = Order.objects.placed()
+    months = {o.ordered_at.strftime("%Y-%m") for o in placed.only("tango_created_at", "created_at")}
+    assert len(months) >= 3, months
+    assert placed.exclude(purchase_order_number="").exists()
+    assert placed.filter(amount_charged_fee__gt=0).exists()
+    assert set(placed.values_list("account__currency", flat=True)) >= {"USD", "EUR"}
 
     # A second run keeps the data (idempotent) and says so.
     before = Order.objects.count()

@@ -1,0 +1,1 @@
+"""Finance's writers: every export start, download and period close writes one audit row."""

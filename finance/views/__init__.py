@@ -1,0 +1,1 @@
+"""Finance pages: reports and charts, exports and their jobs, tax totals, period closes."""

@@ -1,0 +1,98 @@
+"""The reports page and its charts (GET only; the filter lives in the URL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from csp.constants import NONE, UNSAFE_INLINE
+from csp.decorators import csp
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from core.access import is_fragment_request, staff_view, vary_on_htmx
+from finance import charts
+from finance.filters import REPORT_FIELDS, ReportFilter, ReportOptionsForm
+from finance.reports import REWARD_STATUSES, Report, build_report
+from orders.models import Order
+
+REPORT_PERMS = ("orders.view_order", "orders.view_reports")
+# An SVG image's own policy: pygal's <style> inside the image, nothing else at all. Browsers
+# run no script in an <img>; the page that shows it keeps the strict policy.
+SVG_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}
+
+
+@dataclass
+class ReportRequest:
+    filterset: ReportFilter
+    options: ReportOptionsForm
+    report: Report | None
+    error: str
+
+
+def report_for(request: HttpRequest, data: Any | None = None) -> ReportRequest:
+    """The report this request asks for (also used by exports and period closes)."""
+    data = request.GET if data is None else data
+    filterset = ReportFilter(data, queryset=Order.objects.all(), request=request)
+    options = ReportOptionsForm(
+        {"rows": data.get("rows") or "account", "period": data.get("period") or "month"}
+    )
+    if not filterset.is_valid() or not options.is_valid():
+        return ReportRequest(filterset, options, None, "Correct the highlighted fields.")
+    start, end = filterset.range
+    try:
+        report = build_report(
+            filterset=filterset,
+            rows=options.cleaned_data["rows"],
+            period=options.cleaned_data["period"],
+            zone=filterset.zone(),
+            start=start,
+            end=end,
+            base_params=filterset.params(),
+        )
+    except ValueError as exc:
+        return ReportRequest(filterset, options, None, str(exc))
+    return ReportRequest(filterset, options, report, "")
+
+
+@require_GET
+@staff_view(*REPORT_PERMS)
+def report_page(request: HttpRequest) -> HttpResponse:
+    asked = report_for(request)
+    query = request.GET.urlencode()
+    context = {
+        "filter": asked.filterset,
+        "fields": [asked.filterset.form[name] for name in REPORT_FIELDS],
+        "options": asked.options,
+        "report": asked.report,
+        "error": asked.error,
+        "query": query,
+        "can_export": request.user.has_perm("orders.export_orders"),
+        "can_close": request.user.has_perm("finance.close_period"),
+        "statuses": REWARD_STATUSES,
+        "formats": ("csv", "xlsx"),
+        "async_rows": settings.FINANCE_EXPORT_ASYNC_ROWS,
+    }
+    if is_fragment_request(request):
+        return vary_on_htmx(render(request, "finance/reports.html#report-body", context))
+    return vary_on_htmx(render(request, "finance/reports.html", context))
+
+
+@require_GET
+@staff_view(*REPORT_PERMS)
+@csp(SVG_POLICY)
+def report_chart(request: HttpRequest, kind: str, currency: str = "") -> HttpResponse:
+    asked = report_for(request)
+    if asked.report is None:
+        raise Http404(asked.error)
+    if kind == "spend":
+        if currency not in asked.report.currencies:
+            raise Http404("No spend in this currency.")
+        svg = charts.spend_chart(asked.report, currency)
+    else:
+        svg = charts.status_chart(asked.report)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response

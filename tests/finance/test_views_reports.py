@@ -1,0 +1,97 @@
+"""The reports page: full page and HTMX fragment, charts as SVG images, bounded queries."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def finance_client(client, make_user):
+    client.force_login(make_user("Finance"))
+    return client
+
+
+def test_the_page_states_range_time_zone_and_shows_charts(finance_client, ledger, march):
+    query = urlencode({**march, "tz": "Europe/Berlin", "rows": "brand"})
+    response = finance_client.get(f"{reverse('finance:reports')}?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "in the time zone <strong>Europe/Berlin</strong>" in html
+    assert reverse("finance:chart-spend", args=["USD"]) in html
+    assert reverse("finance:chart-spend", args=["EUR"]) in html
+    assert reverse("finance:chart-status") in html
+    assert "Starbucks" in html and "Total" in html
+    assert '<a href="/?' in html  # numbers are links to the orders list
+
+
+def test_htmx_gets_the_report_fragment(finance_client, ledger, march):
+    response = finance_client.get(reverse("finance:reports"), march, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="report-body"')
+    assert "<html" not in html
+    assert response["Vary"] == "HX-Request" or "HX-Request" in response["Vary"]
+
+
+def test_default_range_is_stated_when_no_dates_are_given(finance_client, db):
+    response = finance_client.get(reverse("finance:reports"))
+    assert response.status_code == 200
+    assert b"No orders placed at Tango match this report." in response.content
+
+
+@pytest.mark.parametrize("chart", ["spend-USD", "status"])
+def test_charts_are_svg_images_with_a_policy_of_their_own(finance_client, ledger, march, chart):
+    response = finance_client.get(f"/finance/reports/charts/{chart}.svg", march)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    body = response.content.decode()
+    assert body.startswith("<svg") and "pygal" in body
+    # The image may style itself; it loads and runs nothing.
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+
+
+def test_a_spend_chart_for_a_currency_not_in_the_report_is_404(finance_client, ledger, march):
+    assert finance_client.get("/finance/reports/charts/spend-GBP.svg", march).status_code == 404
+
+
+def test_the_page_keeps_the_strict_policy(finance_client, ledger, march):
+    response = finance_client.get(reverse("finance:reports"), march)
+    assert "style-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_the_report_page_runs_a_bounded_number_of_queries(
+    finance_client, ledger, march, django_assert_max_num_queries
+):
+    # Session + user + permissions, the form's choices, four GROUP BY queries.
+    with django_assert_max_num_queries(14):
+        response = finance_client.get(reverse("finance:reports"), {**march, "period": "day"})
+    assert response.status_code == 200
+
+
+def test_more_orders_do_not_mean_more_queries(
+    finance_client, ledger, march, django_assert_max_num_queries
+):
+    from tests.factories import OrderFactory
+
+    for _ in range(15):
+        OrderFactory(placed=True, tango_created_at=ledger["complete"].tango_created_at)
+    with django_assert_max_num_queries(14):
+        finance_client.get(reverse("finance:reports"), {**march, "rows": "li_status"})
+
+
+def test_bad_input_shows_the_errors_not_a_crash(finance_client, db):
+    response = finance_client.get(reverse("finance:reports"), {"tz": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert b"Correct the highlighted fields." in response.content
+
+
+def test_orders_list_has_the_new_filters_and_an_export_link_for_finance(finance_client, ledger):
+    response = finance_client.get(reverse("orders:list"), {"campaign": "Q1", "tz": "UTC"})
+    html = response.content.decode()
+    assert response.context["page"].total == 2
+    assert 'name="ordered_from"' in html and 'name="campaign"' in html
+    assert f'href="{reverse("finance:export")}?campaign=Q1&amp;tz=UTC"' in html
