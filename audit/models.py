@@ -35,6 +35,14 @@ class AuditAction(models.TextChoices):
     EXPORT_JOB = "export.job", "Background export started"
     EXPORT_DOWNLOAD = "export.download", "Background export downloaded"
     PERIOD_CLOSE = "period.close", "Reporting period closed"
+    # approvals: maker-checker on orders, and the policy that decides what waits.
+    APPROVAL_REQUEST = "approval.request", "Order sent to approval"
+    APPROVAL_APPROVE = "approval.approve", "Order approved"
+    APPROVAL_REJECT = "approval.reject", "Order rejected"
+    APPROVAL_VOID = "approval.void", "Approval voided by an edit"
+    APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
+    APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
+    ORDER_EDIT = "order.edit", "Order edited"
 
 
 class AuditEntry(models.Model):

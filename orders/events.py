@@ -219,6 +219,14 @@ def for_transition(transition: Transition, **fields: Any) -> OrderEvent:
     return _FOR_TRANSITION.get(transition.name, state_changed)(**fields)
 
 
+def approval_noted(
+    *, order: Order | int, actor: Actor, message: str, details: dict[str, Any] | None = None
+) -> OrderEvent:
+    """An approval step that did not move the placement state: one approval of two given, an
+    approval voided by an edit, an order's amount or recipient edited while it waits."""
+    return _event(Kind.APPROVAL, order=order, actor=actor, message=message, details=details)
+
+
 # --- line items ------------------------------------------------------------------------------
 
 

@@ -290,6 +290,7 @@ class OrderEvent(models.Model):
         HELD = "held", "Held"
         RELEASED = "released", "Released"
         APPROVED = "approved", "Approved"
+        APPROVAL = "approval", "Approval"
         RESEND_REQUESTED = "resend_requested", "Resend requested"
         RESENT = "resent", "Reward resent"
         RESEND_FAILED = "resend_failed", "Resend failed"

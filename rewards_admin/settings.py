@@ -18,6 +18,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from rewards_admin.beat import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
     "audit",
     "orders",
     "finance",
+    "approvals",
 ]
 
 MIDDLEWARE = [
@@ -284,43 +287,9 @@ def _every(name: str, default: float) -> float:
     return float(env(name, str(default)))
 
 
-# Celery beat. Sync cadence follows Tango's guidance: non-final orders often, recent windows
-# less often, the catalog only a few times a day (Tango asks for at most ~2 catalog calls a
-# day). Intervals in seconds, tunable per deployment.
-CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-placements": {
-        "task": "orders.tasks.placement.sweep_stuck_placements",
-        "schedule": _every("SWEEP_PLACEMENTS_EVERY", 60),
-    },
-    "sync-open-orders": {
-        "task": "orders.tasks.sync.sync_open_orders",
-        "schedule": _every("SYNC_OPEN_ORDERS_EVERY", 60),
-    },
-    "sync-recent-orders": {
-        "task": "orders.tasks.sync.sync_recent_orders",
-        "schedule": _every("SYNC_RECENT_ORDERS_EVERY", 300),
-    },
-    "sync-line-items": {
-        "task": "orders.tasks.sync.sync_line_items",
-        "schedule": _every("SYNC_LINE_ITEMS_EVERY", 120),
-    },
-    "sync-accounts": {
-        "task": "orders.tasks.sync.sync_accounts",
-        "schedule": _every("SYNC_ACCOUNTS_EVERY", 600),
-    },
-    "sync-catalog": {
-        "task": "orders.tasks.sync.sync_catalog",
-        "schedule": _every("SYNC_CATALOG_EVERY", 8 * 3600),
-    },
-    "flag-stuck-orders": {
-        "task": "orders.tasks.sync.flag_stuck_orders",
-        "schedule": _every("FLAG_STUCK_ORDERS_EVERY", 900),
-    },
-    "purge-expired-exports": {
-        "task": "finance.tasks.purge_expired_exports",
-        "schedule": _every("PURGE_EXPORTS_EVERY", 3600),
-    },
-}
+# Celery beat: the table is rewards_admin/beat.py (task, interval setting, default seconds);
+# every interval is read here, from the environment.
+CELERY_BEAT_SCHEDULE = beat_schedule(_every)
 
 # --- Tango ----------------------------------------------------------------------------------
 # Defaults point at the local simulator (tango_sim) and its public demo credentials.
@@ -393,3 +362,16 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Approvals ----------------------------------------------------------------------------
+# Hours until an undecided approval request is withdrawn (the creator is emailed), and until
+# its approvers get their one reminder.
+APPROVAL_EXPIRY_HOURS = float(env("APPROVAL_EXPIRY_HOURS", "72"))
+APPROVAL_REMIND_AFTER_HOURS = float(env("APPROVAL_REMIND_AFTER_HOURS", "24"))
+# Email (approval notices): the console backend (make run prints mails in its log) unless
+# EMAIL_BACKEND says SMTP (django.core.mail.backends.smtp.EmailBackend). Tests use locmem.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST, EMAIL_PORT = env("EMAIL_HOST", "localhost"), int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = env("EMAIL_HOST_USER"), env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "rewards-ops@localhost")
