@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from approvals.querysets import ApprovalRequestQuerySet
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -83,6 +85,8 @@ class ApprovalRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decision_reason = models.TextField(blank=True)
+
+    objects = ApprovalRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

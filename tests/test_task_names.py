@@ -56,6 +56,8 @@ def test_every_enqueued_task_name_is_registered() -> None:
         "orders.tasks.staff.run_bulk_job",
         "orders.tasks.webhooks.process_webhook_event",
         "finance.tasks.run_export_job",
+        "approvals.tasks.notify_creator_task",
+        "approvals.tasks.send_reminder_task",
     } <= set(enqueued)
     missing = {name: where for name, where in enqueued.items() if name not in app.tasks}
     assert missing == {}
