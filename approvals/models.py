@@ -91,7 +91,9 @@ class ApprovalRequest(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         # Deciding is orders.approve_order (core/roles.py: Manager, Admin), held since before
-        # this app existed so the roles did not change when it landed.
+        # this app existed so the roles did not change when it landed. Editing a waiting
+        # order's amount or recipient makes the editor one of its makers.
+        permissions = [("edit_waiting_order", "Can edit an order waiting for approval")]
 
     def __str__(self) -> str:
         return f"Approval request #{self.pk} ({self.status})"

@@ -13,7 +13,10 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
-| Approve an order (approve_order)                          |         |         |    x    |   x   |
+| Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
+| Edit a waiting order's amount/recipient (edit_waiting_order) |    x    |         |    x    |   x   |
+| Approval policy: read it (approvals.view_approvalpolicy)  |         |         |    x    |   x   |
+| Approval policy: edit it (approvals.change_policy)        |         |         |         |   x   |
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
 | Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
@@ -23,6 +26,9 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
 | Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
 | Staff users (auth.view/add/change_user)                   |         |         |         |   x   |
+
+Nobody approves or rejects an order they made (created, submitted, or whose batch or upload
+they made), whatever their role, superusers included: approvals.actions.checker.
 
 Unmasking contact data and revealing a credential are audited (who, when, why, IP); a
 credential is fetched from Tango on demand and never stored.
@@ -41,6 +47,7 @@ SUPPORT = [
     "orders.view_savedview",
     "orders.add_savedview",
     "orders.view_recipient",
+    "approvals.edit_waiting_order",
 ]
 FINANCE = [
     *VIEW,
@@ -62,6 +69,7 @@ MANAGER = [
     "orders.add_bulkjob",
     "orders.view_account",
     "audit.view_auditentry",
+    "approvals.view_approvalpolicy",
 ]
 ADMIN = [
     *MANAGER,
@@ -70,6 +78,7 @@ ADMIN = [
     "auth.add_user",
     "auth.change_user",
     "orders.delete_savedview",
+    "approvals.change_policy",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from approvals.models import ApprovalRequest
 from rewards_admin.admin_site import may_enter_admin, role_names
 
 
@@ -20,4 +21,12 @@ def staff_nav(request: HttpRequest) -> dict[str, Any]:
     return {
         "staff_roles": SimpleLazyObject(lambda: role_names(user) if user.is_authenticated else []),
         "may_enter_admin": SimpleLazyObject(lambda: may_enter_admin(user)),
+        # The nav badge: approvals waiting that this person may decide (never their own).
+        "approvals_waiting": SimpleLazyObject(lambda: approvals_waiting(user)),
     }
+
+
+def approvals_waiting(user) -> int:
+    if not (user.is_authenticated and user.has_perm("orders.approve_order")):
+        return 0
+    return ApprovalRequest.objects.decidable_by(user).count()

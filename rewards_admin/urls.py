@@ -16,6 +16,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("finance/", include("finance.urls")),
+    path("approvals/", include("approvals.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

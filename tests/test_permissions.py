@@ -18,6 +18,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from approvals.actions.submit import submit_orders
+from approvals.models import ApprovalPolicy
+from core.actor import Actor
 from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
@@ -57,6 +60,16 @@ FINANCE_ROUTES = [
     Route("finance:closes", "get", REPORTS),
     Route("finance:close", "post", (*REPORTS, "finance.close_period"), {}, (302,)),
     Route("finance:close-detail", "get", REPORTS),
+]
+DECIDE = ("orders.view_order", "orders.approve_order")
+APPROVAL_ROUTES = [
+    Route("approvals:queue", "get", DECIDE),
+    Route("approvals:funds", "get", DECIDE, ok=(302,)),  # a fragment: the page without HTMX
+    # The waiting order of the world was made by nobody here: a permitted role approves it.
+    Route("approvals:decide", "post", DECIDE, {"decision": "approve"}, (302,)),
+    Route("approvals:order-decide", "post", DECIDE, {"decision": "approve"}, (302,)),
+    Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
+    Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
 ]
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
@@ -113,6 +126,7 @@ ROUTES = [
         (302,),
     ),
     *FINANCE_ROUTES,
+    *APPROVAL_ROUTES,
 ]
 
 
@@ -126,8 +140,12 @@ def world(db, make_user, monkeypatch, fake_tango):
     )
     owner = make_user("Admin", username="owner")
     order = at_tango(OrderFactory(placed=True))
+    waiting = OrderFactory(state="draft", amount="900.00")
+    ApprovalPolicy.objects.create(version=1, per_order_limits={"USD": "500.00"})
+    submit_orders([waiting], actor=Actor.system())
     return {
         "order": order,
+        "waiting": waiting,
         "line_item": order.line_items.get(),
         "job": BulkJob.objects.create(action="release", order_ids=[order.pk], created_by=owner),
         "view": SavedView.objects.create(name="All", query_string="", owner=owner),
@@ -153,6 +171,10 @@ def url_for(route: Route, world: dict) -> str:
     name = route.name.split(":")[1]
     if route.name.startswith("finance:"):
         return finance_url(name, world)
+    if route.name.startswith("approvals:"):
+        if name.startswith("order-"):
+            return reverse(route.name, args=[world["waiting"].pk])
+        return reverse(route.name)
     if name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
         kwargs["pk"] = world["order"].pk
     elif name.endswith("line-item") or name == "reveal":
@@ -300,7 +322,10 @@ MATRIX_ROWS = {
     "Refresh an order": "orders.refresh_order",
     "Resend a digital reward": "orders.resend_reward",
     "Hold / release": "orders.release_order",
-    "Approve an order": "orders.approve_order",
+    "Approve / reject an order": "orders.approve_order",
+    "Edit a waiting order": "approvals.edit_waiting_order",
+    "Approval policy: read": "approvals.view_approvalpolicy",
+    "Approval policy: edit": "approvals.change_policy",
     "Cancel / freeze": "orders.manage_line_item",
     "Reveal a reward credential": "orders.reveal_credential",
     "Bulk jobs": "orders.add_bulkjob",

@@ -1,11 +1,17 @@
+"""`seed_demo`: demo logins, orders at the local simulator (orders.demo), then the approvals
+demo (approvals.demo). It lives at the project level because it seeds two apps, and orders
+never imports approvals."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from approvals.demo import seed_approvals_demo
 from orders.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create demo logins (one per role) and ~200 demo orders in every status."
+    help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
+    help += "waiting for approval under a demo policy."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -25,3 +31,6 @@ class Command(BaseCommand):
                 f"seeded {report.remote_orders} orders and {report.bulk_orders} bulk orders at "
                 f"the simulator (synced in), {report.local_orders} local orders for the worker"
             )
+        waiting = seed_approvals_demo()
+        if waiting:
+            self.stdout.write(f"approval policy v1 and {waiting} orders waiting for approval")
