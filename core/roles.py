@@ -14,7 +14,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
 | Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
-| Edit a waiting order's amount/recipient (edit_waiting_order) |    x    |         |    x    |   x   |
+| Edit a waiting order (approvals.edit_waiting_order)       |    x    |         |    x    |   x   |
 | Approval policy: read it (approvals.view_approvalpolicy)  |         |         |    x    |   x   |
 | Approval policy: edit it (approvals.change_policy)        |         |         |         |   x   |
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
