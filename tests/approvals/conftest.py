@@ -11,6 +11,12 @@ from core.actor import Actor
 from tests.factories import AccountFactory, CatalogItemFactory, new_order
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Six users per test: hashing their passwords with PBKDF2 would be most of the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def account(db):
     return AccountFactory(current_balance=Decimal("10000.00"))
