@@ -21,7 +21,7 @@ from orders.models import Account, CatalogItem
 WAITING = [
     ("support", "acme-usd-01", "750.00", ""),  # per-order limit
     ("manager", "acme-usd-01", "600.00", ""),  # manager's own: manager cannot approve it
-    ("support", "acme-usd-01", "2500.00", ""),  # above the dual limit: two approvers
+    ("support", "acme-usd-01", "1800.00", ""),  # above the dual limit: two approvers
     ("support", "acme-usd-01", "600.00", "Spring referral bonuses"),  # a batch of three
     ("support", "acme-usd-01", "550.00", "Spring referral bonuses"),
     ("support", "acme-usd-01", "520.00", "Spring referral bonuses"),
@@ -39,10 +39,10 @@ def seed_approvals_demo() -> int:
     save_policy(
         actor=Actor.for_user(users["admin"], path=ActorPath.COMMAND),
         per_order_limits="USD 500, EUR 400",
-        dual_approval_limits="USD 2000, EUR 1600",
+        dual_approval_limits="USD 1500, EUR 1200",
         daily_creator_limits="USD 10000",
         batch_limits="USD 1500",
-        note="Demo policy: a manager approves orders above 500; two approve above 2,000.",
+        note="Demo policy: a manager approves orders above 500; two approve above 1,500.",
     )
     batches: dict[str, list] = {}
     for n, (username, identifier, amount, batch) in enumerate(WAITING):
