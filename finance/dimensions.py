@@ -75,6 +75,7 @@ DIMENSIONS: dict[str, Dimension] = {
             ("catalog_item__brand__brand_key", "catalog_item__brand__name"),
             "brand",
             line_level=True,
+            empty_is_none=True,
             line_lookup="catalog_item__brand__brand_key",
         ),
         Dimension(

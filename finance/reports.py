@@ -21,6 +21,7 @@ from django.db.models.functions import Trunc
 
 from finance.dimensions import CHARGED_CURRENCY, DIMENSIONS, REWARD_CURRENCY, Dimension
 from finance.money import with_money
+from orders.filters import NONE_VALUE
 from orders.models import LineItem
 from orders.statuses import LineItemStatus
 
@@ -112,7 +113,9 @@ def report_lines(filterset: Any, dimension: Dimension) -> QuerySet:
     lines = LineItem.objects.of_orders(filterset.qs)
     if dimension.line_lookup and dimension.param:
         value = filterset.form.cleaned_data.get(dimension.param)
-        if value:
+        if value == NONE_VALUE:  # the "(none)" row of a dimension that may be empty
+            lines = lines.filter(**{dimension.line_lookup.removesuffix("__iexact"): None})
+        elif value:
             value = getattr(value, "brand_key", value)  # a Brand from its ModelChoiceFilter
             lines = lines.filter(**{dimension.line_lookup: value})
     return with_money(lines)

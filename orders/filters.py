@@ -93,6 +93,8 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_brand",
         label="Brand",
         empty_label="Any brand",
+        null_label="(no brand)",
+        null_value=NONE_VALUE,
     )
     utid = django_filters.CharFilter(method="filter_utid", label="UTID")
     created_from = django_filters.DateFilter(
@@ -161,8 +163,10 @@ class OrderFilter(django_filters.FilterSet):
     def filter_email_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.with_email_status(value) if value else queryset
 
-    def filter_brand(self, queryset: QuerySet, name: str, value: Brand | None) -> QuerySet:
-        return queryset.with_brand(value) if value else queryset
+    def filter_brand(self, queryset: QuerySet, name: str, value: Brand | str | None) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.with_brand(None if value == NONE_VALUE else value)
 
     def filter_utid(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

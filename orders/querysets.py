@@ -156,6 +156,9 @@ class OrderQuerySet(models.QuerySet):
         return self._having_line_items(email_status__in=list(statuses))
 
     def with_brand(self, brand: Any) -> OrderQuerySet:
+        """Orders with a line of `brand`; None: a line whose reward has no known brand."""
+        if brand is None:
+            return self._having_line_items(catalog_item__brand__isnull=True)
         return self._having_line_items(catalog_item__brand=brand)
 
     def with_utid(self, utid: str) -> OrderQuerySet:

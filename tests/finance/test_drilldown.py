@@ -57,3 +57,29 @@ def test_reward_status_counts_link_to_the_orders_having_such_rewards(
     # Single-line orders: one order per reward; the PARTIAL order has one of each.
     assert listed(client, links["FAILED"]) == 2  # the FAILED order and the PARTIAL one
     assert listed(client, links["CANCELLED"]) == 3
+
+
+def test_a_row_of_rewards_with_no_known_brand_drills_down_too(
+    client, ledger, run_report, march, make_user
+):
+    """A line whose reward is not in the synced catalog (no brand) still has its row, and the
+    row's link lists exactly its orders, not every order of the period."""
+    from decimal import Decimal
+
+    from tests.factories import LineItemFactory, OrderFactory
+
+    from .conftest import at
+
+    order = OrderFactory(placed=True, account=ledger["complete"].account, line_item=None,
+                         tango_status="COMPLETE", tango_created_at=at(14))  # fmt: skip
+    LineItemFactory(order=order, line_number=1, catalog_item=None, amount=Decimal("12.00"))
+    finance = make_user("Finance")
+    client.force_login(finance)
+    report = run_report({**march, "rows": "brand"}, user=finance)
+    unbranded = [row for row in report.rows if row.label == "(no brand)"]
+    assert len(unbranded) == 1 and unbranded[0].numbers["orders"] == 1
+    assert unbranded[0].link
+    assert listed(client, unbranded[0].link) == 1
+    for cell in unbranded[0].cells:
+        if cell.orders:
+            assert listed(client, cell.link) == cell.orders
