@@ -308,8 +308,9 @@ SUBMIT = _move("submit", {_P.DRAFT}, _P.QUEUED)
 SEND_TO_APPROVAL = _move("send_to_approval", {_P.DRAFT}, _P.AWAITING_APPROVAL)
 APPROVE = _move("approve", {_P.AWAITING_APPROVAL}, _P.QUEUED)
 REJECT = _move("reject", {_P.AWAITING_APPROVAL}, _P.REJECTED)
-# Staff stop an order that was never sent (Tango has no hold API).
-HOLD = _move("hold", {_P.DRAFT, _P.AWAITING_APPROVAL, _P.QUEUED}, _P.HELD)
+# Staff stop an order that was never sent (Tango has no hold API). Not one waiting for
+# approval: releasing it would queue it without its approval (reject it instead).
+HOLD = _move("hold", {_P.DRAFT, _P.QUEUED}, _P.HELD)
 # A failed placement is released as a retry: same externalRefID, so never a second order.
 RELEASE = _move("release", {_P.HELD, _P.PLACEMENT_FAILED}, _P.QUEUED)
 CLAIM = _move("claim", {_P.QUEUED}, _P.PLACING)  # a worker takes it, counting the attempt

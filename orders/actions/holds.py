@@ -31,6 +31,8 @@ MAY_BE_AT_TANGO = (
 def hold_blocker(order: Order) -> str | None:
     if order.state == _P.HELD:
         return "The order is already on hold."
+    if order.state == _P.AWAITING_APPROVAL:
+        return "An order waiting for approval is approved or rejected, not held."
     if order.state == _P.PLACING:
         return "The order is being placed at Tango right now."
     if order.state not in HOLDABLE:

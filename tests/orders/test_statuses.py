@@ -97,7 +97,7 @@ def test_the_transition_table_derived_from_the_named_transitions_is_todays():
     P = statuses.PlacementState
     assert {
         P.DRAFT: {P.AWAITING_APPROVAL, P.QUEUED, P.HELD, P.WITHDRAWN},
-        P.AWAITING_APPROVAL: {P.QUEUED, P.REJECTED, P.HELD, P.WITHDRAWN},
+        P.AWAITING_APPROVAL: {P.QUEUED, P.REJECTED, P.WITHDRAWN},
         P.REJECTED: set(),
         P.HELD: {P.QUEUED, P.WITHDRAWN, P.PLACED},
         P.QUEUED: {P.PLACING, P.HELD, P.PLACED, P.PLACEMENT_FAILED},
@@ -126,7 +126,7 @@ def test_the_transition_table_derived_from_the_named_transitions_is_todays():
 
 def test_state_sets_are_the_sources_of_their_transitions():
     P = statuses.PlacementState
-    assert {P.DRAFT, P.AWAITING_APPROVAL, P.QUEUED} == statuses.HOLDABLE
+    assert {P.DRAFT, P.QUEUED} == statuses.HOLDABLE
     assert {P.HELD, P.PLACEMENT_FAILED} == statuses.RELEASABLE
     assert {P.PLACING, P.QUEUED, P.HELD, P.PLACEMENT_FAILED} == statuses.ANSWER_ADOPTED_FROM
     assert {P.QUEUED, P.HELD, P.PLACEMENT_FAILED} == statuses.ADOPTABLE

@@ -109,3 +109,17 @@ def test_a_non_draft_refuses_the_whole_batch_and_writes_nothing(policy, draft):
     fine.refresh_from_db()
     assert fine.state == _P.DRAFT
     assert Decimal(fine.amount) == Decimal("10.00")
+
+
+def test_a_waiting_order_cannot_be_held_and_released_past_its_approval(policy, draft, people):
+    from orders.actions.holds import hold, hold_order
+
+    order = draft(people["support"], "600.00")
+    submit_orders([order], actor=Actor.for_user(people["support"]))
+    manager = Actor.for_user(people["manager"])
+    with pytest.raises(ActionNotAllowed, match="approved or rejected, not held"):
+        hold(order_id=order.pk, actor=manager, note="park it")
+    with pytest.raises(ActionNotAllowed):
+        hold_order(order_id=order.pk, actor=manager, reason="staff", note="park it")
+    order.refresh_from_db()
+    assert order.state == _P.AWAITING_APPROVAL
