@@ -40,7 +40,8 @@ def test_an_admin_saves_a_new_version_each_time(client, people):
 
 def test_every_bad_field_gets_its_message_and_nothing_is_saved(client, people):
     client.force_login(people["admin"])
-    bad = {**POLICY, "per_order_limits": "dollars 5", "dual_approval_limits": "USD 100", "note": ""}
+    bad = {**POLICY, "per_order_limits": "USD 500, dollars 5", "dual_approval_limits": "USD 100"}
+    bad["note"] = ""
     response = client.post(reverse("approvals:policy"), bad)
     assert response.status_code == 422
     page = response.content.decode()
