@@ -1,6 +1,6 @@
 """`seed_demo`: demo logins, orders at the local simulator (orders.demo), then the approvals
-demo (approvals.demo). It lives at the project level because it seeds two apps, and orders
-never imports approvals."""
+demo (approvals.demo). It lives in approvals, the higher of the two apps it seeds (orders
+never imports approvals); orders has no seed_demo command of its own any more."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
