@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "orders",
     "finance",
     "approvals",
+    "entry",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,4 @@
-"""The Tango domain: customers, accounts, catalog, orders, line items and the order timeline.
-
-Field values use Tango's exact vocabularies (orders/statuses.py). Reward credentials are never
-stored: staff who may see one fetch it from Tango on demand (GET /orders/{id}) and the reveal
-is audited, so a database leak exposes no gift-card codes.
-"""
+"""Orders and their line items, in Tango's exact vocabularies (orders/statuses.py)."""
 
 from __future__ import annotations
 
@@ -11,99 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 
-from orders.querysets import LineItemQuerySet, OrderEventQuerySet, OrderQuerySet
+from orders.models.catalog import MONEY, Account, CatalogItem, Customer
+from orders.querysets import LineItemQuerySet, OrderQuerySet
 from orders.statuses import (
-    AccountStatus,
     DeliveryMethod,
     DeliveryStatus,
     EmailStatus,
-    EventSource,
     HoldReason,
     LineItemStatus,
     OrderSource,
     OrderStatus,
     PlacementState,
     RewardStatus,
-    ValueType,
 )
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-class Customer(models.Model):
-    identifier = models.CharField(max_length=100, unique=True)
-    display_name = models.CharField(max_length=100)
-    status = models.CharField(max_length=20, blank=True)
-    tango_created_at = models.DateTimeField(null=True, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["identifier"]
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.identifier})"
-
-
-class Account(models.Model):
-    identifier = models.CharField(max_length=100, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")
-    display_name = models.CharField(max_length=100)
-    account_number = models.CharField(max_length=20, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
-    current_balance = models.DecimalField(**MONEY, default=0)
-    status = models.CharField(
-        max_length=10, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
-    )
-    contact_email = models.EmailField(blank=True)
-    balance_synced_at = models.DateTimeField(null=True, blank=True)
-    # Whether /asyncOrders (closed release) may be used for multi-line orders on this account.
-    async_orders_enabled = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["identifier"]
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.identifier}, {self.currency})"
-
-
-class Brand(models.Model):
-    brand_key = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, blank=True)
-    image_url = models.URLField(blank=True, max_length=500)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CatalogItem(models.Model):
-    utid = models.CharField(max_length=20, unique=True)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="items")
-    reward_name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3)
-    value_type = models.CharField(max_length=16, choices=ValueType.choices)
-    face_value = models.DecimalField(**MONEY, null=True, blank=True)
-    min_value = models.DecimalField(**MONEY, null=True, blank=True)
-    max_value = models.DecimalField(**MONEY, null=True, blank=True)
-    reward_type = models.CharField(max_length=40, blank=True)
-    # Delivery channels from the catalog's `attributes` (EMAIL, PHONE, ADDRESS, EMBEDDED).
-    delivery_methods = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=20, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["reward_name"]
-
-    def __str__(self) -> str:
-        return f"{self.reward_name} ({self.utid})"
-
-    @property
-    def is_choice_product(self) -> bool:
-        """Reward Link style items: the only ones Tango lets us cancel or freeze."""
-        return self.reward_type.lower() in {"reward link", "promo", "cash equivalent"}
 
 
 class Order(models.Model):
@@ -275,122 +190,3 @@ class LineItem(models.Model):
     @property
     def is_digital(self) -> bool:
         return self.delivery_method not in {DeliveryMethod.ADDRESS, DeliveryMethod.BULKSHIPMENT}
-
-
-class OrderEvent(models.Model):
-    """The order's timeline: status changes, placement attempts, staff actions and notes."""
-
-    class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATE_CHANGED = "state_changed", "Placement state changed"
-        STATUS_CHANGED = "status_changed", "Tango order status changed"
-        LINE_ITEM_CHANGED = "line_item_changed", "Line item changed"
-        PLACEMENT_ATTEMPT = "placement_attempt", "Placement attempt"
-        PLACEMENT_FAILED = "placement_failed", "Placement failed"
-        HELD = "held", "Held"
-        RELEASED = "released", "Released"
-        APPROVED = "approved", "Approved"
-        APPROVAL = "approval", "Approval"
-        RESEND_REQUESTED = "resend_requested", "Resend requested"
-        RESENT = "resent", "Reward resent"
-        RESEND_FAILED = "resend_failed", "Resend failed"
-        LINE_ITEM_ACTION = "line_item_action", "Line item action"
-        CREDENTIAL_REVEALED = "credential_revealed", "Credential revealed"
-        NOTE = "note", "Note"
-        STUCK = "stuck", "Flagged as stuck"
-        WEBHOOK = "webhook", "Webhook received"
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    line_item = models.ForeignKey(
-        LineItem, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
-    )
-    occurred_at = models.DateTimeField(db_index=True)
-    source = models.CharField(max_length=10, choices=EventSource.choices)
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    old_status = models.CharField(max_length=24, blank=True)
-    new_status = models.CharField(max_length=24, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    message = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    objects = OrderEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["order", "-occurred_at"], name="order_event_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.order_id} {self.kind} {self.occurred_at:%Y-%m-%d %H:%M}"
-
-
-class WebhookEvent(models.Model):
-    """Every verified Tango webhook, stored raw before processing; eventId dedupes."""
-
-    event_id = models.CharField(max_length=64, unique=True)
-    revision = models.BigIntegerField(null=True, blank=True)
-    category = models.CharField(max_length=20, blank=True)
-    event_type = models.CharField(max_length=40)
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    body = models.TextField()
-    payload = models.JSONField(default=dict)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    processing_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} {self.event_id}"
-
-
-class SavedView(models.Model):
-    """A named orders-list filter shared with the team (e.g. "Failed line items, last 24 h")."""
-
-    name = models.CharField(max_length=100, unique=True)
-    query_string = models.CharField(max_length=2000)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class BulkJob(models.Model):
-    """A background bulk action (resend, release) over selected or filtered orders."""
-
-    class Action(models.TextChoices):
-        RESEND = "resend", "Resend rewards"
-        RELEASE = "release", "Release held orders"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    action = models.CharField(max_length=10, choices=Action.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    order_ids = models.JSONField(default=list)
-    reason = models.CharField(max_length=500, blank=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    succeeded = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    results = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} x{self.total} ({self.status})"
