@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "demo",
 ]
 
 MIDDLEWARE = [

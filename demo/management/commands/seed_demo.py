@@ -1,6 +1,6 @@
-"""`seed_demo`: demo logins, orders at the local simulator (orders.demo), then the approvals
-demo (approvals.demo). It lives in approvals, the higher of the two apps it seeds (orders
-never imports approvals); orders has no seed_demo command of its own any more."""
+"""`seed_demo`: demo logins, orders at the local simulator (orders.demo), then each app's demo
+built on them (approvals.demo, ...). It lives in the `demo` app, at the top of the layers, so
+it may call every app's demo function; no app below imports another app above it."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
