@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from entry.actions.new_order import catalog_item_for
+from orders.actions.validation import required_fields
 from orders.models import Account, CatalogItem
 from orders.statuses import PHYSICAL_DELIVERY_METHODS, DeliveryMethod
 
@@ -123,6 +124,10 @@ class NewOrderForm(forms.Form):
     @property
     def method(self) -> str:
         return self.value_of("delivery_method")
+
+    @property
+    def required_names(self) -> set[str]:
+        return required_fields(self.method)
 
     def recipient_fields(self) -> list[forms.BoundField]:
         """The recipient fields the chosen delivery method uses."""

@@ -73,7 +73,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
         for field, errors in problems.items():
             for error in errors:
                 form.add_error(field if field in form.fields else None, error)
-    return _page(request, form, status=422)
+    return _page(request, form, preview=_preview(form), status=422)
 
 
 @require_GET

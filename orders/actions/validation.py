@@ -155,6 +155,21 @@ def validate_order(
     return problems
 
 
+def required_fields(delivery_method: str) -> set[str]:
+    """The entry fields an order with this delivery method cannot go without (the form marks
+    the others optional); the rules below say the same."""
+    required = {"account", "utid", "amount", "delivery_method"}
+    if delivery_method in _NEEDS_RECIPIENT:
+        required.add("recipient_first_name")
+    if delivery_method == DeliveryMethod.EMAIL:
+        required.add("recipient_email")
+    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP):
+        required.add("recipient_mobile")
+    if delivery_method in PHYSICAL_DELIVERY_METHODS:
+        required |= {"recipient_last_name", *(f"address_{key}" for key in _ADDRESS_REQUIRED)}
+    return required
+
+
 def check_order_details(problems: Problems, details: Mapping[str, str]) -> None:
     """The per-order fields alone (a bulk order's, said once for all its lines)."""
     shapes.check_sender(

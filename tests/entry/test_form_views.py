@@ -236,3 +236,23 @@ def test_the_preview_waits_for_account_reward_and_amount(support_client, account
 def test_managers_and_admins_enter_orders_too(client, make_user, role):
     client.force_login(make_user(role))
     assert client.get(NEW).status_code == 200
+
+
+def test_the_fields_a_method_needs_are_not_marked_optional(support_client, catalog):
+    def optional(html: str, name: str) -> bool:
+        label = re.search(rf'<label for="id_{name}">.*?</label>', html, re.S).group(0)
+        return "(optional)" in label
+
+    email = support_client.post(reverse("entry:fields"), {"utid": "U100001"}).content.decode()
+    assert not optional(email, "recipient_email") and not optional(email, "amount")
+    assert optional(email, "recipient_last_name")
+    mailed = support_client.post(reverse("entry:fields"), {"utid": "U300001"}).content.decode()
+    assert not optional(mailed, "recipient_last_name") and not optional(mailed, "address_city")
+    assert optional(mailed, "address_street2") and optional(mailed, "address_company")
+
+
+def test_a_refused_submit_keeps_the_preview_and_says_nothing_was_sent(
+    support_client, account, catalog, support
+):
+    html = support_client.post(NEW, entered(account, support, recipient_email="x")).content.decode()
+    assert "Nothing was sent" in html and "Balance after" in html
