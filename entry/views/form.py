@@ -53,26 +53,28 @@ def new_order(request: HttpRequest) -> HttpResponse:
         preview = _preview(form) if request.POST.get("intent") == "preview" else None
         return _page(request, form, results=results, preview=preview)
     form = _form(request.POST, bound=True)
-    if form.is_valid():
-        problems = validate_entry(form.cleaned_data)
-        if not problems:
-            try:
-                entered = enter_order(
-                    form.cleaned_data,
-                    token=form.cleaned_data["token"],
-                    actor=Actor.from_request(request),
-                )
-            except StaleForm as refusal:
-                form.add_error(None, str(refusal))
-            except ValidationFailed as failed:  # the catalog changed between the two reads
-                problems = failed.problems
-            else:
-                waiting = entered.outcome is not None and entered.outcome.waiting
-                (messages.warning if waiting else messages.success)(request, entered.message)
-                return redirect("orders:detail", pk=entered.order.pk)
-        for field, errors in problems.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
+    valid = form.is_valid()  # only shapes Django itself checks (an account that exists)
+    problems = validate_entry(form.cleaned_data)
+    if valid and not problems:
+        try:
+            entered = enter_order(
+                form.cleaned_data,
+                token=form.cleaned_data["token"],
+                actor=Actor.from_request(request),
+            )
+        except StaleForm as refusal:
+            form.add_error(None, str(refusal))
+        except ValidationFailed as failed:  # the catalog changed between the two reads
+            problems = failed.problems
+        else:
+            waiting = entered.outcome is not None and entered.outcome.waiting
+            (messages.warning if waiting else messages.success)(request, entered.message)
+            return redirect("orders:detail", pk=entered.order.pk)
+    for field, errors in problems.items():
+        if field in form.errors:  # Django said it already (e.g. an account that is gone)
+            continue
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
     return _page(request, form, preview=_preview(form), status=422)
 
 

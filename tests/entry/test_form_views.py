@@ -256,3 +256,21 @@ def test_a_refused_submit_keeps_the_preview_and_says_nothing_was_sent(
 ):
     html = support_client.post(NEW, entered(account, support, recipient_email="x")).content.decode()
     assert "Nothing was sent" in html and "Balance after" in html
+
+
+def test_an_unknown_account_is_one_problem_among_the_others(
+    support_client, account, support, catalog
+):
+    data = {**entered(account, support, recipient_email=""), "account": "999999"}
+    html = support_client.post(NEW, data).content.decode()
+    assert html.count("Select a valid choice") == 1 and "Choose the account" not in html
+    assert "An email address is required for EMAIL delivery." in html
+    assert not Order.objects.exists()
+
+
+def test_the_search_is_one_query(support_client, catalog, django_assert_num_queries):
+    support_client.get(reverse("entry:rewards"), {"q": "card"})  # the session, once
+    # Session, user, the user's and the groups' permissions, the search (brand joined).
+    with django_assert_num_queries(5):
+        html = support_client.get(reverse("entry:rewards"), {"q": "card"}).content.decode()
+    assert "Starbucks Card $25" in html and "Physical Visa Prepaid Card" in html
