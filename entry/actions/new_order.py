@@ -114,12 +114,19 @@ def validate_entry(entered: Mapping[str, Any]) -> Problems:
     return problems
 
 
+def already_entered(token: str, actor: Actor) -> Entered | None:
+    """The order this form's token already created, if any (StaleForm for a bad token):
+    a repeat leads there whatever it carries now."""
+    existing = Order.objects.filter(external_ref_id=external_ref_for(token, actor.user)).first()
+    return None if existing is None else Entered(order=existing, outcome=None, repeated=True)
+
+
 def enter_order(entered: Mapping[str, Any], *, token: str, actor: Actor) -> Entered:
     """Create and submit the order once per form token (raises ValidationFailed / StaleForm)."""
     ref = external_ref_for(token, actor.user)
-    existing = Order.objects.filter(external_ref_id=ref).first()
-    if existing is not None:
-        return Entered(order=existing, outcome=None, repeated=True)
+    repeat = already_entered(token, actor)
+    if repeat is not None:
+        return repeat
     validate_entry(entered).raise_if_any()
     try:
         with transaction.atomic():

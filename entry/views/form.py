@@ -27,6 +27,7 @@ from core.errors import ValidationFailed
 from entry.actions.costs import preview_cost
 from entry.actions.new_order import (
     StaleForm,
+    already_entered,
     catalog_item_for,
     enter_order,
     new_form_token,
@@ -52,6 +53,14 @@ def new_order(request: HttpRequest) -> HttpResponse:
         results = _search(form.value_of("q")) if request.POST.get("intent") == "search" else None
         preview = _preview(form) if request.POST.get("intent") == "preview" else None
         return _page(request, form, results=results, preview=preview)
+    actor = Actor.from_request(request)
+    try:
+        repeat = already_entered(request.POST.get("token", ""), actor)
+    except StaleForm:
+        repeat = None  # said with the form's problems below
+    if repeat is not None:  # back and submit again, a double click: the order it made
+        messages.info(request, repeat.message)
+        return redirect("orders:detail", pk=repeat.order.pk)
     form = _form(request.POST, bound=True)
     valid = form.is_valid()  # only shapes Django itself checks (an account that exists)
     problems = validate_entry(form.cleaned_data)
@@ -60,7 +69,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
             entered = enter_order(
                 form.cleaned_data,
                 token=form.cleaned_data["token"],
-                actor=Actor.from_request(request),
+                actor=actor,
             )
         except StaleForm as refusal:
             form.add_error(None, str(refusal))
@@ -68,7 +77,8 @@ def new_order(request: HttpRequest) -> HttpResponse:
             problems = failed.problems
         else:
             waiting = entered.outcome is not None and entered.outcome.waiting
-            (messages.warning if waiting else messages.success)(request, entered.message)
+            say = messages.info if entered.repeated else messages.success
+            (messages.warning if waiting else say)(request, entered.message)
             return redirect("orders:detail", pk=entered.order.pk)
     for field, errors in problems.items():
         if field in form.errors:  # Django said it already (e.g. an account that is gone)

@@ -274,3 +274,14 @@ def test_the_search_is_one_query(support_client, catalog, django_assert_num_quer
     with django_assert_num_queries(5):
         html = support_client.get(reverse("entry:rewards"), {"q": "card"}).content.decode()
     assert "Starbucks Card $25" in html and "Physical Visa Prepaid Card" in html
+
+
+def test_back_and_resubmit_with_other_values_still_leads_to_the_one_order(
+    support_client, account, catalog, policy, support
+):
+    data = entered(account, support)
+    first = support_client.post(NEW, data)
+    again = support_client.post(NEW, {**data, "amount": "abc", "recipient_email": ""}, follow=True)
+    assert Order.objects.count() == 1
+    assert again.redirect_chain[-1][0] == first["Location"]
+    assert "This form was already submitted" in again.content.decode()
