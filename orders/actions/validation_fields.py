@@ -15,10 +15,8 @@ from collections.abc import Mapping
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 
-from core import phones
+from core import emails, phones
 from core.errors import Problems
 from orders.statuses import PHYSICAL_DELIVERY_METHODS, DeliveryMethod
 
@@ -42,7 +40,6 @@ TEXT_MAX = {
     "notes": ("The notes", 1024),
     "purchase_order_number": ("The purchase order number", 100),
 }
-_email_validator = EmailValidator()
 
 
 def check_utid(problems: Problems, utid: str) -> None:
@@ -93,11 +90,10 @@ def check_recipient_names(
 def check_sender(problems: Problems, *, first_name: str, last_name: str, email: str) -> None:
     _check_digital_name(problems, "sender_first_name", "The sender's first name", first_name)
     _check_digital_name(problems, "sender_last_name", "The sender's last name", last_name)
-    if email.strip():
-        try:
-            _email_validator(email.strip())
-        except ValidationError:
-            problems.add("sender_email", "The sender's email address is not valid.")
+    problem = emails.email_problem(email.strip()) if email.strip() else None
+    if problem:
+        sentence = "The sender's email address is not valid."
+        problems.add("sender_email", sentence if problem == emails.NOT_VALID else problem)
 
 
 def check_address(problems: Problems, address: Mapping[str, str]) -> None:
