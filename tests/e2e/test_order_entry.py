@@ -75,3 +75,24 @@ def test_cross_currency_preview_and_field_errors(page: Page, login, demo):
     expect(field).to_contain_text("The recipient's email address is not valid.")
     assert Order.objects.count() == before
     page.screenshot(path="/tmp/order-entry-errors.png", full_page=True)
+
+    # The delivery method decides the recipient fields; Tango texts only +1 numbers.
+    page.get_by_label("Find a reward").fill("reward link")
+    page.get_by_role("button", name=re.compile(r"^Reward Link Reward Link")).first.click()
+    expect(page.locator("#picked-reward")).to_contain_text("U100001")
+    page.get_by_label("Delivery method").select_option("PHONE")
+    expect(page.get_by_label("Recipient mobile")).to_be_visible()
+    expect(page.get_by_label("Recipient email")).to_have_count(0)
+    page.get_by_label("Amount").fill("20")
+    page.get_by_label("Recipient mobile").fill("+44 7911 123456")
+    page.get_by_role("button", name="Submit order").click()
+    mobile = page.locator(".field.has-error").filter(has=page.get_by_label("Recipient mobile"))
+    expect(mobile).to_contain_text("Tango texts rewards only to +1 numbers")
+    assert Order.objects.count() == before
+
+    page.get_by_label("Find a reward").fill("physical visa")
+    page.get_by_role("button", name=re.compile(r"^Physical Visa Prepaid Card")).click()
+    expect(page.get_by_label("Delivery method").locator("option")).to_have_text(["Physical mail"])
+    expect(page.get_by_label("Street line 1")).to_be_visible()
+    expect(page.get_by_label("Recipient mobile")).to_have_count(0)
+    page.screenshot(path="/tmp/order-entry-mailed.png", full_page=True)
