@@ -201,3 +201,23 @@ def test_a_bulk_orders_details_are_checked_once():
     found = Problems()
     check_order_details(found, {"campaign": "c" * 1025, "etid": "E1"})
     assert set(found.fields()) == {"campaign", "etid"}
+
+
+@pytest.mark.django_db
+def test_create_order_refuses_the_details_and_writes_nothing():
+    from core.actor import Actor
+    from core.errors import ValidationFailed
+    from orders.actions.entry import create_order
+    from orders.models import Order
+
+    CatalogItemFactory()
+    with pytest.raises(ValidationFailed) as failed:
+        create_order(
+            account=AccountFactory(),
+            **GOOD,
+            campaign="c" * 1025,
+            sender_email="nope",
+            actor=Actor.system(),
+        )
+    assert set(failed.value.problems.fields()) == {"campaign", "sender_email"}
+    assert not Order.objects.exists()
