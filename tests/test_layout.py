@@ -22,6 +22,8 @@ ENVIRON_READERS = {
     # start (a throwaway database, workers, a driver).
     "bench/check_data.py",
     "bench/generate.py",
+    "bench/run.py",
+    "bench/load.py",  # starts gunicorn against the bench database
     "bench/chaos/environment.py",
     "bench/chaos/driver.py",
 }

@@ -1,0 +1,72 @@
+"""Percentiles of repeated requests, and a page's main query timed on its own (bare SQL)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 50), 2),
+        "p95_ms": round(percentile(values, 95), 2),
+        "mean_ms": round(statistics.fmean(values), 2),
+    }
+
+
+def measure(
+    fn: Callable[[], Any],
+    *,
+    requests: int,
+    warmup: int,
+    before: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """Call `fn` `warmup` times, then `requests` times timed; `before` runs untimed first."""
+    for _ in range(warmup):
+        if before:
+            before()
+        fn()
+    times = []
+    for _ in range(requests):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return summary(times)
+
+
+IGNORED = ("django_session", "auth_user", "django_content_type", "auth_permission", "SAVEPOINT")
+
+
+def main_query(captured: list[dict[str, str]], how: str = "slowest") -> str | None:
+    """The slowest (or longest) captured SELECT that is not session/user bookkeeping."""
+    candidates = [q for q in captured if not any(word in q["sql"] for word in IGNORED)]
+    candidates = [q for q in candidates if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    if not candidates:
+        return None
+    if how == "longest":  # a server-side cursor's execute time says nothing of its fetches
+        return max(candidates, key=lambda q: len(q["sql"]))["sql"]
+    return max(candidates, key=lambda q: float(q["time"] or 0))["sql"]
+
+
+def time_sql(sql: str, *, requests: int, warmup: int) -> dict[str, Any]:
+    """Execute and fetch `sql` (already interpolated by Django's capture) repeatedly."""
+    from django.db import connection
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+    return measure(run, requests=requests, warmup=warmup)
