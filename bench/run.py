@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--slow-requests", type=int, help="timed requests for the ~2,000-line order page"
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60,
+        help="seconds per cell after which it stops (with >= 5 timings; 0: never)",
+    )
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
     parser.add_argument(
         "--cases",
@@ -96,7 +102,11 @@ def run_case(case, client, args) -> dict:
         row["note"] = case.note
     try:
         row["console"] = measure(
-            lambda: case.console(client), requests=args.requests, warmup=args.warmup, before=clear
+            lambda: case.console(client),
+            requests=args.requests,
+            warmup=args.warmup,
+            budget=args.budget,
+            before=clear,
         )
         if clear:
             clear()
@@ -105,7 +115,9 @@ def run_case(case, client, args) -> dict:
         row["console_queries"] = len(captured.captured_queries)
         sql = main_query(captured.captured_queries, case.main)
         if sql:
-            row["sql"] = time_sql(sql, requests=args.requests, warmup=args.warmup)
+            row["sql"] = time_sql(
+                sql, requests=args.requests, warmup=args.warmup, budget=args.budget
+            )
             row["sql_text"] = sql[:2000]
         if case.admin:
             row["admin_url"] = case.admin
@@ -116,14 +128,20 @@ def run_case(case, client, args) -> dict:
                     raise RuntimeError(f"{case.admin}: HTTP {response.status_code}")
 
             row["admin"] = measure(
-                admin_get, requests=args.requests, warmup=args.warmup, before=clear
+                admin_get,
+                requests=args.requests,
+                warmup=args.warmup,
+                budget=args.budget,
+                before=clear,
             )
             with CaptureQueriesContext(connection) as captured:
                 admin_get()
             row["admin_queries"] = len(captured.captured_queries)
             admin_sql = main_query(captured.captured_queries)
             if admin_sql:
-                row["admin_sql"] = time_sql(admin_sql, requests=args.requests, warmup=args.warmup)
+                row["admin_sql"] = time_sql(
+                    admin_sql, requests=args.requests, warmup=args.warmup, budget=args.budget
+                )
     except Exception as exc:  # a failing case is reported, the run goes on
         row["error"] = f"{type(exc).__name__}: {exc}"[:500]
     return row

@@ -65,6 +65,13 @@ def render(results: dict[str, Any]) -> str:
     for row in results["cases"]:
         if row.get("requests"):
             lines.append(f"  {row['case']}: {row['requests']} timed requests per cell")
+        cut = [
+            f"{cell} n={row[cell]['n']}"
+            for cell in ("console", "admin", "sql", "admin_sql")
+            if row.get(cell, {}).get("stopped_by_budget")
+        ]
+        if cut:
+            lines.append(f"  {row['case']}: stopped by the time budget: {', '.join(cut)}")
         for key in ("note", "error"):
             if row.get(key):
                 lines.append(f"  {row['case']}: {key}: {row[key]}")

@@ -30,22 +30,39 @@ def measure(
     requests: int,
     warmup: int,
     before: Callable[[], Any] | None = None,
+    budget: float | None = None,
 ) -> dict[str, Any]:
-    """Call `fn` `warmup` times, then `requests` times timed; `before` runs untimed first."""
+    """Call `fn` `warmup` times, then `requests` times timed; `before` runs untimed first.
+
+    With a `budget` (seconds), a cell stops early once it has spent it and has at least
+    MIN_REQUESTS timings (the result says how many: "n"); a warm-up slower than a tenth of
+    the budget is not repeated.
+    """
     for _ in range(warmup):
         if before:
             before()
+        t0 = time.perf_counter()
         fn()
-    times = []
+        if budget and time.perf_counter() - t0 > budget / 10:
+            break
+    times: list[float] = []
+    spent = 0.0
     for _ in range(requests):
+        if budget and spent > budget and len(times) >= MIN_REQUESTS:
+            break
         if before:
             before()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-    return summary(times)
+        spent += times[-1] / 1000
+    result = summary(times)
+    if len(times) < requests:
+        result["stopped_by_budget"] = True
+    return result
 
 
+MIN_REQUESTS = 5
 IGNORED = ("django_session", "auth_user", "django_content_type", "auth_permission", "SAVEPOINT")
 
 
@@ -60,7 +77,9 @@ def main_query(captured: list[dict[str, str]], how: str = "slowest") -> str | No
     return max(candidates, key=lambda q: float(q["time"] or 0))["sql"]
 
 
-def time_sql(sql: str, *, requests: int, warmup: int) -> dict[str, Any]:
+def time_sql(
+    sql: str, *, requests: int, warmup: int, budget: float | None = None
+) -> dict[str, Any]:
     """Execute and fetch `sql` (already interpolated by Django's capture) repeatedly."""
     from django.db import connection
 
@@ -69,4 +88,4 @@ def time_sql(sql: str, *, requests: int, warmup: int) -> dict[str, Any]:
             cursor.execute(sql)
             cursor.fetchall()
 
-    return measure(run, requests=requests, warmup=warmup)
+    return measure(run, requests=requests, warmup=warmup, budget=budget)
