@@ -24,6 +24,13 @@ from tango.errors import TangoError
 
 VIEW = ("recon.view_mismatch", "recon.view_reconrun")
 QUEUE_LIMIT = 200
+# Kinds whose values are statuses (shown as status badges; amounts and masked contact data not).
+STATUSY = {
+    Mismatch.Kind.ORDER_STATUS,
+    Mismatch.Kind.LINE_ITEM_STATUS,
+    Mismatch.Kind.MISSING_HERE,
+    Mismatch.Kind.MISSING_AT_TANGO,
+}
 
 
 @require_GET
@@ -38,7 +45,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "resolved_by"
     )
     context = {
-        "rows": [{"m": m, "adopt_blocker": resolving.adopt_blocker(m)} for m in rows],
+        "rows": [
+            {"m": m, "adopt_blocker": resolving.adopt_blocker(m), "is_status": m.kind in STATUSY}
+            for m in rows
+        ],
         "total": sum(kinds.values()),
         "kinds": [
             {"value": value, "label": label, "count": kinds.get(value, 0)}
