@@ -37,7 +37,7 @@ def seed_recon_demo() -> ReconRun | None:
         )
         .exclude(recipient_email="")
         .select_related("order")
-        .order_by("-order__tango_created_at")[:5]
+        .order_by("order__tango_created_at")[:5]  # settled ones: older than any sync lag
     )
     if len(lines) < 5:
         return None

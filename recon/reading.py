@@ -63,9 +63,5 @@ def _split(client: TangoClient, start: datetime, end: datetime) -> Iterator[Wind
         page = _list(client, start, end, page.number + 1)
         orders += page.orders
         calls += 1
-    lines = list(
-        client.iter_line_items(
-            start_date=start, end_date=end, elements_per_block=order_sync.ORDER_PAGE_SIZE
-        )
-    )
+    lines = list(client.iter_line_items(start_date=start, end_date=end))  # pages of 100
     yield Window(start=start, end=end, orders=orders, line_items=lines, calls=calls)

@@ -30,6 +30,9 @@ from tango.errors import TangoError
 
 logger = logging.getLogger(__name__)
 MAX_RANGE = timedelta(days=366)
+# Orders newer than this when the run starts may be in flight between Tango and our sync:
+# they are compared, but never reported missing (here or at Tango).
+SYNC_LAG = timedelta(minutes=15)
 
 
 def start_run(*, start: datetime, end: datetime, actor: Actor) -> ReconRun:
@@ -65,15 +68,16 @@ def perform_run(*, run_id: int) -> ReconRun:
         return run  # another worker has it, or it is done
     found: dict[tuple, Found] = {}
     seen: set[str] = set()
+    settled = min(run.end, run.started_at - SYNC_LAG)
     try:
         for window in tango_windows(get_client(), run.start, run.end):
-            result = compare_window(window.orders, window.line_items)
+            result = compare_window(window.orders, window.line_items, settled_before=settled)
             found.update((f.key, f) for f in result.found)
             seen.update(t.reference_order_id for t in window.orders)
             run.windows += 1
             run.orders_compared += result.orders
             run.line_items_compared += result.line_items
-        found.update((f.key, f) for f in missing_at_tango(run.start, run.end, seen))
+        found.update((f.key, f) for f in missing_at_tango(run.start, settled, seen))
     except TangoError as exc:
         logger.warning("recon: run %s failed: %s", run.pk, exc)
         run.status, run.error, run.finished_at = ReconRun.Status.FAILED, str(exc), timezone.now()
