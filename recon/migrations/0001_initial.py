@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0005_status_widths'),
+        ('orders', '0006_status_widths'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
