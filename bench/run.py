@@ -147,6 +147,11 @@ def run_case(case, client, args) -> dict:
     return row
 
 
+def save(path: Path, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_django(args.database_url)
@@ -176,12 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         "reference": {k: v for k, v in ref.items() if k != "email"},
         "cases": [],
     }
+    path = args.json or RESULTS / f"{datetime.now(UTC).date().isoformat()}.json"
     deep = args.deep_pages if wanted("list: page", selection) else 0
     for case in build_cases(client, ref, deep_pages=deep):
         if wanted(case.name, selection):
             row = run_case(case, client, args)
             row.update(ratios(row))
             results["cases"].append(row)
+            save(path, results)  # a crash later still leaves the cases measured so far
             print(f"  {case.name}: done", file=sys.stderr, flush=True)
     if wanted("sync", selection):
         from bench.runner.sync import bench_sync
@@ -193,9 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(results)
     print(f"{orders:,} orders in {results['database']}, {results['started_at']}\n")
     print(text)
-    path = args.json or RESULTS / f"{datetime.now(UTC).date().isoformat()}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    save(path, results)
     print(f"\nJSON: {path}")
     return 0
 
