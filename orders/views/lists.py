@@ -29,9 +29,11 @@ from orders.models import BulkJob, LineItem, Order, SavedView
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-# sort parameter -> column; every one is NOT NULL, which keyset pagination needs.
+# sort parameter -> column; every one is NOT NULL, which keyset pagination needs, and the
+# first three have an index on (column, id) that the cursor's row comparison seeks with.
+# "created" is the order's date: Tango's createdAt (ordered_at), not when our row was written.
 SORTS = {
-    "created": "created_at",
+    "created": "ordered_at",
     "amount": "amount",
     "status": "tango_status",
     "state": "state",
