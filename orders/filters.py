@@ -34,6 +34,11 @@ CREATED_WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": time
 # The value that selects "none" (no campaign, no PO number, not created here) in a text filter.
 NONE_VALUE = "(none)"
 TIME_ZONES = sorted(available_timezones())
+# Shown instead of a bare "No orders match" when the role may not search by email.
+EMAIL_SEARCH_REFUSED = (
+    "Your role cannot search by recipient email (contact data is hidden from it). Search by "
+    "referenceOrderID, externalRefID or recipient name instead."
+)
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -152,6 +157,7 @@ class OrderFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._known_references: dict[str, bool] = {}
+        self.search_notice = ""  # why the search cannot match, said to the user
 
     # --- each URL parameter onto its QuerySet method (orders/querysets.py) ---
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
@@ -217,6 +223,8 @@ class OrderFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Roles without access to contact data search by reference or name, not by email.
         emails_allowed = self.request is None or self.request.user.has_perm("orders.view_recipient")
+        if not emails_allowed and "@" in value:
+            self.search_notice = EMAIL_SEARCH_REFUSED
         return queryset.search(value, emails_allowed=emails_allowed, known=self._known_references)
 
     # --- facets ---

@@ -39,10 +39,10 @@ from orders.models import LineItem, Order
 from orders.querysets import resend_throttles
 from orders.statuses import (
     ORDER_STATUS_DESCRIPTIONS,
-    ORDER_STATUS_NEXT_STEPS,
     LineItemStatus,
     PlacementState,
     RewardStatus,
+    order_next_step,
 )
 from tango.errors import TangoError
 
@@ -135,7 +135,7 @@ def detail_context(
         "revealed_any": bool(revealed),
         "in_flight": any(row["in_flight"] for row in rows),
         "status_description": ORDER_STATUS_DESCRIPTIONS.get(order.tango_status, ""),
-        "status_next_step": ORDER_STATUS_NEXT_STEPS.get(order.tango_status, ""),
+        "status_next_step": order_next_step(order.tango_status, user.has_perm),
         "placement_explanation": PLACEMENT_EXPLANATIONS.get(order.state, ""),
         "can_unmask": user.has_perm("orders.view_recipient"),
         "note_form": forms.get("note") or NoteForm(),
