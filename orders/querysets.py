@@ -307,3 +307,20 @@ def resend_throttles(
             if parsed and parsed > now:
                 until[event.line_item_id] = parsed
     return until
+
+
+class SearchTokenQuerySet(models.QuerySet):
+    def live(self, since: datetime) -> SearchTokenQuerySet:
+        """Tokens issued after `since` (older ones have expired)."""
+        return self.filter(created_at__gt=since)
+
+    def text_for(self, user_id: int | None, token: str, since: datetime) -> str | None:
+        """The search behind `token` if it is `user_id`'s and still live, else None."""
+        if not user_id or not token:
+            return None
+        return (
+            self.live(since)
+            .filter(user_id=user_id, token=token)
+            .values_list("text", flat=True)
+            .first()
+        )

@@ -8,7 +8,6 @@ transition table and the state sets (holdable, releasable, adoptable) are derive
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -115,27 +114,6 @@ ORDER_STATUS_NEXT_STEPS: dict[str, str] = {
     OrderStatus.PENDING_KYB: "Complete Tango's KYB verification for this account.",
     OrderStatus.PENDING_PAYMENT: "Complete or confirm the payment that funds this order.",
 }
-
-# A next step that is a console action: (its permission, the step for a role holding it, what
-# a role without it is told instead), added to ORDER_STATUS_NEXT_STEPS by order_next_step().
-ORDER_STATUS_ACTION_STEPS: dict[str, tuple[str, str, str]] = {
-    OrderStatus.COMPLETE: (
-        "orders.resend_reward",
-        "Resend a digital reward if needed.",
-        "If a digital reward needs resending, Support or a Manager can resend it.",
-    ),
-}
-
-
-def order_next_step(status: str, has_perm: Callable[[str], bool]) -> str:
-    """What staff can do next about an order in `status`, worded for a role whose permissions
-    `has_perm` answers: never a step the role cannot take."""
-    step = ORDER_STATUS_NEXT_STEPS.get(status, "")
-    if status in ORDER_STATUS_ACTION_STEPS:
-        perm, allowed, other = ORDER_STATUS_ACTION_STEPS[status]
-        step = f"{step} {allowed if has_perm(perm) else other}".strip()
-    return step
-
 
 FINAL_ORDER_STATUSES = frozenset(
     {

@@ -8,7 +8,7 @@ is audited, so a database leak exposes no gift-card codes.
 from orders.models.catalog import MONEY, Account, Brand, CatalogItem, Customer
 from orders.models.events import OrderEvent, WebhookEvent
 from orders.models.order import LineItem, Order
-from orders.models.staff import BulkJob, SavedView
+from orders.models.staff import BulkJob, SavedView, SearchToken
 
 __all__ = [
     "MONEY",
@@ -21,5 +21,6 @@ __all__ = [
     "Order",
     "OrderEvent",
     "SavedView",
+    "SearchToken",
     "WebhookEvent",
 ]

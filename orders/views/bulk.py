@@ -41,7 +41,9 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(needed_role_text(ACTION_PERMS[action]))
     if form.cleaned_data["all_matching"]:
         matching = OrderFilter(
-            QueryDict(form.cleaned_data["query_string"]), queryset=Order.objects.all()
+            QueryDict(form.cleaned_data["query_string"]),
+            queryset=Order.objects.all(),
+            request=request,  # a search token is the user's; email search needs the role
         ).qs
         # One more than allowed, so the action can say "too many" instead of cutting silently.
         ids = matching.newest_ids(MAX_BULK_ORDERS + 1)
