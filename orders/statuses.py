@@ -104,7 +104,7 @@ ORDER_STATUS_NEXT_STEPS: dict[str, str] = {
         "releases the order."
     ),
     OrderStatus.CANCELLED: "Nothing will be delivered. Place a new order if the reward is owed.",
-    OrderStatus.COMPLETE: "Check each line item's delivery. Resend a digital reward if needed.",
+    OrderStatus.COMPLETE: "Check each line item's delivery.",
     OrderStatus.FAILED: (
         "The account was refunded. Check the error, then place the order again; it will get a "
         "new externalRefID."

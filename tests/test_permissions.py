@@ -103,6 +103,7 @@ ENTRY_ROUTES = [
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
     Route("orders:facets", "get", ("orders.view_order",)),
+    Route("orders:search", "post", ("orders.view_order",), {"q": "x"}, ok=(303,)),
     Route("orders:detail", "get", ("orders.view_order",)),
     Route("audit:log", "get", ("audit.view_auditentry",)),
     Route("orders:bulk-job", "get", ("orders.view_bulkjob",)),

@@ -122,12 +122,18 @@ class Order(models.Model):
             ("view_recipient", "Can see unmasked recipient contact data"),
         ]
         indexes = [
-            models.Index(fields=["tango_status", "-created_at"], name="order_status_created"),
+            # The orders list sorts by (column, id) and pages with a row comparison on the
+            # same pair, so each sort has its (column, id) index to seek with; its default,
+            # newest first by ordered_at, also under the status and account filters.
+            models.Index(fields=["-ordered_at", "-id"], name="order_ordered_id"),
+            models.Index(
+                fields=["tango_status", "-ordered_at", "-id"], name="order_status_ordered"
+            ),
+            models.Index(fields=["account", "-ordered_at", "-id"], name="order_account_ordered"),
+            models.Index(fields=["amount", "id"], name="order_amount_id"),
+            models.Index(fields=["tango_status", "id"], name="order_status_id"),
             models.Index(fields=["state", "placing_since"], name="order_state_placing"),
-            models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["tango_created_at"], name="order_tango_created"),
-            models.Index(fields=["-created_at", "-id"], name="order_created_id"),
-            models.Index(fields=["ordered_at"], name="order_ordered_at"),
         ]
 
     def __str__(self) -> str:
