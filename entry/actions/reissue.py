@@ -154,7 +154,10 @@ def reissue_line_item(
             recipient=recipient or None,
         )
     except TangoUnavailable:
-        new_order = find_reissued_order(line_item)
+        try:  # did it happen? Tango's own record says, read (a POST again could reissue twice)
+            new_order = find_reissued_order(line_item)
+        except TangoError:
+            new_order = None
         if new_order is None:
             enqueue(
                 "entry.tasks.resolve_reissue_task",
