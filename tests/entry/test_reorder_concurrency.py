@@ -1,4 +1,5 @@
-"""Racing re-orders on PostgreSQL: however many requests race, one new order per failed line."""
+"""Racing re-orders and reissues on PostgreSQL: however many requests race, one new order per
+failed line, one reissue call per reward."""
 
 from __future__ import annotations
 
@@ -102,4 +103,26 @@ def test_racing_reorders_of_a_partial_order_create_one_order_per_failed_line(
     assert len(wins) == 1
     made = LineItem.objects.filter(order__reorder_of__in=failed).count()
     assert made == len(wins[0].orders)
+    assert all(isinstance(r, ActionNotAllowed) for r in results if isinstance(r, Exception))
+
+
+def test_racing_reissues_make_one_call_to_tango(fake_tango, make_user):
+    from django.utils import timezone
+
+    from entry.actions.reissue import reissue_line_item
+    from tests.factories import placed_line_item
+
+    line = placed_line_item(
+        status="COMPLETE", reward_status="ACTIVE", can_cancel=True, date_issued=timezone.now()
+    )
+    actor = Actor.for_user(make_user("Manager"))
+
+    results = _race(
+        lambda: reissue_line_item(line_item_id=line.pk, actor=actor, reason_code="RECIPIENT"),
+        RACERS,
+    )
+
+    assert fake_tango.count("reissue_line_item") == 1
+    assert Order.objects.filter(reissue_of=line).count() == 1
+    assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, ActionNotAllowed) for r in results if isinstance(r, Exception))
