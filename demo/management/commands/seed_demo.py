@@ -6,12 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_approvals_demo
+from entry.demo import seed_followups_demo
 from orders.demo import seed_demo
 
 
 class Command(BaseCommand):
     help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
-    help += "waiting for approval under a demo policy."
+    help += "waiting for approval under a demo policy, and failed rewards to re-order."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -34,3 +35,8 @@ class Command(BaseCommand):
         waiting = seed_approvals_demo()
         if waiting:
             self.stdout.write(f"approval policy v1 and {waiting} orders waiting for approval")
+        followups = seed_followups_demo()
+        self.stdout.write(
+            f"{followups.reorderable} failed rewards to re-order"
+            + (f", {followups.reordered} re-ordered already" if followups.reordered else "")
+        )
