@@ -130,8 +130,11 @@ def reissue_line_item(
         "recipient_changed": sorted(key for key, v in typed.items() if v),
     }
     with transaction.atomic():
+        # Only the row's own column in the WHERE: a condition on a join would become a
+        # subquery PostgreSQL does not re-check after waiting for the row lock, and every
+        # racer would win. The marker stays set after a reissue (only a refusal clears it).
         claimed = LineItem.objects.filter(
-            pk=line_item.pk, reissue_requested_at__isnull=True, reissued_as__isnull=True
+            pk=line_item.pk, reissue_requested_at__isnull=True
         ).update(reissue_requested_at=timezone.now())
         if not claimed:
             raise ActionNotAllowed("A reissue of this reward is already in progress or done.")
