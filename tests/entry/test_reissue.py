@@ -263,3 +263,20 @@ def tango_client():
     from tango.testing.payloads import PLATFORM_KEY, PLATFORM_NAME
 
     return TangoClient(base_url=BASE, platform_name=PLATFORM_NAME, platform_key=PLATFORM_KEY)
+
+
+def test_the_resolver_task_adopts_a_lost_reissue(fake_tango, reward, manager):
+    from entry.tasks import resolve_reissue_task
+
+    fake_tango.lose_next_reissue = True
+    fake_tango.errors["get_line_item"] = [TangoUnavailable("still away")]
+    assert (
+        reissue_line_item(line_item_id=reward.pk, actor=manager, reason_code="RECIPIENT").order_id
+        is None
+    )
+
+    # Called as the worker would, after its countdown (no eager mode: the function itself).
+    assert resolve_reissue_task.run(line_item_id=reward.pk, actor_id=manager.user.pk) == "adopted"
+    new = Order.objects.get(reissue_of=reward)
+    assert new.created_by == manager.user
+    assert fake_tango.count("reissue_line_item") == 1
