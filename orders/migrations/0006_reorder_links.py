@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_approvals_event_kind'),
+        ('orders', '0005_catalog_fee'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
