@@ -46,6 +46,11 @@ class AuditAction(models.TextChoices):
     # entry: follow-ups of placed orders.
     ORDER_REORDER = "order.reorder", "Failed rewards re-ordered"
     LINE_ITEM_REISSUE = "line_item.reissue", "Reward reissued"
+    # reconciliation with Tango: a run started, a mismatch resolved.
+    RECON_RUN = "recon.run", "Reconciliation started"
+    RECON_RESYNC = "recon.resync", "Mismatch re-synced"
+    RECON_ADOPT = "recon.adopt", "Tango's value adopted"
+    RECON_EXPLAIN = "recon.explain", "Mismatch explained"
 
 
 class AuditEntry(models.Model):

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "recon",
     "demo",
 ]
 
@@ -372,6 +373,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reconciliation -----------------------------------------------------------------------
+# Days back (by Tango's createdAt) that the nightly reconciliation compares with Tango.
+RECON_DAYS = int(env("RECON_DAYS", "35"))
 
 # --- Approvals ----------------------------------------------------------------------------
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until

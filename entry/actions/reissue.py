@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +28,6 @@ from core.errors import ActionNotAllowed, Problems, ValidationFailed
 from core.jobs import enqueue
 from entry.actions.reissue_mirror import find_reissued_order, mirror_reissue, release_claim
 from orders import events
-from orders.actions.rewards import action_deadline
 from orders.actions.validation import parse_amount, validate_order
 from orders.models import LineItem, Order, OrderEvent
 from orders.statuses import LineItemStatus, RewardStatus
@@ -66,7 +64,7 @@ def reissue_count(line_item: LineItem) -> int:
     return count
 
 
-def reissue_blocker(line_item: LineItem, *, now: Any = None) -> str | None:
+def reissue_blocker(line_item: LineItem) -> str | None:
     """Why this reward cannot be reissued now (None: it can)."""
     if not line_item.reference_line_item_id:
         return "The reward has not been issued by Tango yet."
@@ -82,9 +80,13 @@ def reissue_blocker(line_item: LineItem, *, now: Any = None) -> str | None:
     catalog = line_item.catalog_item
     if catalog is not None and not catalog.is_choice_product:
         return "Tango reissues Choice products only (e.g. Reward Link)."
-    deadline = action_deadline(line_item)
-    if deadline and (now or timezone.now()) > deadline:
-        return f"Tango's 5-day window closed on {timezone.localtime(deadline):%Y-%m-%d %H:%M}."
+    # Tango decides the window (the cancel window: 5 days unless the program customised it)
+    # and says so per line item; its canCancel flag, kept by the line-item sync, is the rule.
+    if not line_item.can_cancel:
+        return (
+            "Tango does not allow a reissue of this reward now (its window may have closed, "
+            "or it was redeemed)."
+        )
     if reissue_count(line_item) >= MAX_REISSUES:
         return f"This reward was reissued {MAX_REISSUES} times already (Tango's limit)."
     return None

@@ -8,11 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from approvals.demo import seed_approvals_demo
 from entry.demo import seed_followups_demo
 from orders.demo import seed_demo
+from recon.demo import seed_recon_demo
 
 
 class Command(BaseCommand):
     help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
-    help += "waiting for approval under a demo policy, and failed rewards to re-order."
+    help += "waiting for approval under a demo policy, failed rewards to re-order, and a "
+    help += "reconciliation run with a few mismatches."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -40,3 +42,9 @@ class Command(BaseCommand):
             f"{followups.reorderable} failed rewards to re-order"
             + (f", {followups.reordered} re-ordered already" if followups.reordered else "")
         )
+        run = seed_recon_demo()
+        if run is not None:
+            self.stdout.write(
+                f"reconciliation #{run.pk}: {run.found} mismatches with the simulator "
+                f"({run.orders_compared} orders compared, {run.windows} windows)"
+            )

@@ -101,8 +101,8 @@ def test_the_simulator_shows_the_reissues_cancel_and_new_order(sim, make_user):
 
 def test_a_reissue_the_simulator_refuses_releases_the_claim(sim, make_user):
     line = _issued_reward_link()
-    # Only the simulator's clock moves six days on: our own 5-day check still lets it
-    # through, so the refusal is Tango's (403.019, the window passed).
+    # Only the simulator's clock moves six days on: the canCancel we stored (before) still
+    # lets it through, so the refusal is Tango's own (403.019, the window passed).
     sim.advance(6 * 24 * 3600)
 
     with pytest.raises(ActionNotAllowed, match=r"403\.019"):
