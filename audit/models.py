@@ -43,6 +43,9 @@ class AuditAction(models.TextChoices):
     APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
     APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
     ORDER_EDIT = "order.edit", "Order edited"
+    # entry: follow-ups of placed orders.
+    ORDER_REORDER = "order.reorder", "Failed rewards re-ordered"
+    LINE_ITEM_REISSUE = "line_item.reissue", "Reward reissued"
     # reconciliation with Tango: a run started, a mismatch resolved.
     RECON_RUN = "recon.run", "Reconciliation started"
     RECON_RESYNC = "recon.resync", "Mismatch re-synced"

@@ -13,12 +13,14 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
 | Enter a new order (add_order)                             |    x    |         |    x    |   x   |
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
+| Re-order failed rewards (reorder_reward)                  |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
 | Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
 | Edit a waiting order (approvals.edit_waiting_order)       |    x    |         |    x    |   x   |
 | Approval policy: read it (approvals.view_approvalpolicy)  |         |         |    x    |   x   |
 | Approval policy: edit it (approvals.change_policy)        |         |         |         |   x   |
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
+| Reissue a Choice-product reward (reissue_reward)          |         |         |    x    |   x   |
 | Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
@@ -50,6 +52,7 @@ SUPPORT = [
     "orders.view_savedview",
     "orders.add_savedview",
     "orders.view_recipient",
+    "orders.reorder_reward",
     "approvals.edit_waiting_order",
 ]
 # Reconciliation with Tango: the runs, the queue of mismatches, starting a run, resolving one.
@@ -75,6 +78,7 @@ MANAGER = [
     "orders.release_order",
     "orders.approve_order",
     "orders.manage_line_item",
+    "orders.reissue_reward",
     "orders.reveal_credential",
     "orders.view_bulkjob",
     "orders.add_bulkjob",

@@ -27,6 +27,11 @@ from orders.statuses import (
     PlacementState,
 )
 
+# A re-order that ended like this frees its failed reward for another re-order (the
+# `order_one_live_reorder` constraint in models/order.py is this condition, negated).
+REORDER_ENDED = models.Q(state__in=[PlacementState.REJECTED, PlacementState.WITHDRAWN]) | models.Q(
+    tango_status=OrderStatus.FAILED
+)
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
 _SEARCH_WORDS = 3  # a name search matches at most this many words
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +46,10 @@ class OrderQuerySet(models.QuerySet):
     # --- states and statuses ------------------------------------------------------------------
     def placed(self) -> OrderQuerySet:
         return self.filter(state=PlacementState.PLACED)
+
+    def live_reorders(self) -> OrderQuerySet:
+        """Re-orders of failed rewards that are live or succeeded (not failed/rejected/expired)."""
+        return self.filter(reorder_of__isnull=False).exclude(REORDER_ENDED).order_by("-pk")
 
     def with_status(self, statuses: Iterable[str]) -> OrderQuerySet:
         return self.filter(tango_status__in=list(statuses))

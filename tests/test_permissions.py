@@ -72,6 +72,16 @@ APPROVAL_ROUTES = [
     Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
     Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
 ]
+REORDER = ("orders.view_order", "orders.reorder_reward")
+REISSUE = ("orders.view_order", "orders.reissue_reward")
+FOLLOWUP_ROUTES = [
+    # The world's order is COMPLETE: the page says why nothing can be re-ordered, a POST
+    # goes back to the order with that message.
+    Route("entry:reorder", "get", REORDER),
+    Route("entry:reorder", "post", REORDER, {}, (302,)),
+    Route("entry:reissue", "get", REISSUE),
+    Route("entry:reissue", "post", REISSUE, {"reason_code": "RECIPIENT"}, (302,)),
+]
 RECON = ("recon.view_mismatch", "recon.view_reconrun")
 RECON_ROUTES = [
     Route("recon:queue", "get", RECON),
@@ -157,6 +167,7 @@ ROUTES = [
     ),
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
+    *FOLLOWUP_ROUTES,
     *RECON_ROUTES,
     *ENTRY_ROUTES,
 ]
@@ -213,9 +224,18 @@ def url_for(route: Route, world: dict) -> str:
         if name.startswith("order-"):
             return reverse(route.name, args=[world["waiting"].pk])
         return reverse(route.name)
-    if name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
+    if name in {
+        "detail",
+        "add-note",
+        "unmask",
+        "resend-order",
+        "hold",
+        "release",
+        "refresh",
+        "reorder",
+    }:
         kwargs["pk"] = world["order"].pk
-    elif name.endswith("line-item") or name == "reveal":
+    elif name.endswith("line-item") or name in {"reveal", "reissue"}:
         kwargs["pk"] = world["line_item"].pk
     elif name == "bulk-job":
         kwargs["pk"] = world["job"].pk
@@ -360,12 +380,14 @@ MATRIX_ROWS = {
     "Refresh an order": "orders.refresh_order",
     "Enter a new order": "orders.add_order",
     "Resend a digital reward": "orders.resend_reward",
+    "Re-order failed rewards": "orders.reorder_reward",
     "Hold / release": "orders.release_order",
     "Approve / reject an order": "orders.approve_order",
     "Edit a waiting order": "approvals.edit_waiting_order",
     "Approval policy: read": "approvals.view_approvalpolicy",
     "Approval policy: edit": "approvals.change_policy",
     "Cancel / freeze": "orders.manage_line_item",
+    "Reissue a Choice-product reward": "orders.reissue_reward",
     "Reveal a reward credential": "orders.reveal_credential",
     "Bulk jobs": "orders.add_bulkjob",
     "Audit log page": "audit.view_auditentry",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
 from orders.models.catalog import MONEY, Account, CatalogItem, Customer
-from orders.querysets import LineItemQuerySet, OrderQuerySet
+from orders.querysets import REORDER_ENDED, LineItemQuerySet, OrderQuerySet
 from orders.statuses import (
     DeliveryMethod,
     DeliveryStatus,
@@ -92,6 +93,25 @@ class Order(models.Model):
         blank=True,
         related_name="+",
     )
+    # A re-order (entry.actions.reorder): the FAILED reward this order replaces; the first one
+    # when a failed re-order is re-ordered again, so one reward has one live re-order at most
+    # (the `order_one_live_reorder` constraint below, behind the action's row lock).
+    reorder_of = models.ForeignKey(
+        "orders.LineItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reorders",
+    )
+    # A reissue (entry.actions.reissue): the reward Tango cancelled when it created this order
+    # (POST /lineItems/{id}/reissue). One-to-one: a reward is reissued once.
+    reissue_of = models.OneToOneField(
+        "orders.LineItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissued_as",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The order's date for reports: Tango's createdAt, our row's time only until Tango has the
@@ -120,6 +140,17 @@ class Order(models.Model):
             ("view_reports", "Can read finance reports"),
             ("export_orders", "Can export orders"),
             ("view_recipient", "Can see unmasked recipient contact data"),
+            ("reorder_reward", "Can re-order a failed reward"),
+            ("reissue_reward", "Can reissue a Choice-product reward"),
+        ]
+        constraints = [
+            # Re-orders that ended failed (at Tango), rejected or expired (withdrawn) free the
+            # reward for another re-order; any other re-order is live or succeeded.
+            models.UniqueConstraint(
+                fields=["reorder_of"],
+                condition=Q(reorder_of__isnull=False) & ~REORDER_ENDED,
+                name="order_one_live_reorder",
+            )
         ]
         indexes = [
             # The orders list sorts by (column, id) and pages with a row comparison on the
@@ -193,6 +224,9 @@ class LineItem(models.Model):
     # Set by the staff resend claim, cleared when the result is written: while it is set a
     # double click or a second tab cannot queue another resend of this reward.
     resend_requested_at = models.DateTimeField(null=True, blank=True)
+    # The reissue claim (entry.actions.reissue): set by one conditional UPDATE before Tango is
+    # called, so two clicks make one POST /lineItems/{id}/reissue; cleared only on a refusal.
+    reissue_requested_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LineItemQuerySet.as_manager()

@@ -6,14 +6,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_approvals_demo
+from entry.demo import seed_followups_demo
 from orders.demo import seed_demo
 from recon.demo import seed_recon_demo
 
 
 class Command(BaseCommand):
     help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
-    help += "waiting for approval under a demo policy, and a reconciliation run with a few "
-    help += "mismatches."
+    help += "waiting for approval under a demo policy, failed rewards to re-order, and a "
+    help += "reconciliation run with a few mismatches."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         waiting = seed_approvals_demo()
         if waiting:
             self.stdout.write(f"approval policy v1 and {waiting} orders waiting for approval")
+        followups = seed_followups_demo()
+        self.stdout.write(
+            f"{followups.reorderable} failed rewards to re-order"
+            + (f", {followups.reordered} re-ordered already" if followups.reordered else "")
+        )
         run = seed_recon_demo()
         if run is not None:
             self.stdout.write(
