@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0006_status_widths'),
+        ('orders', '0008_search_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
