@@ -43,6 +43,9 @@ class AuditAction(models.TextChoices):
     APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
     APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
     ORDER_EDIT = "order.edit", "Order edited"
+    # uploads: a bulk-order file checked (dry run) and its valid rows placed.
+    UPLOAD_CREATE = "upload.create", "Bulk upload checked"
+    UPLOAD_CONFIRM = "upload.confirm", "Bulk upload placed"
 
 
 class AuditEntry(models.Model):

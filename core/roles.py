@@ -19,6 +19,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Approval policy: edit it (approvals.change_policy)        |         |         |         |   x   |
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
 | Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
+| Bulk uploads: upload, dry run, place (uploads.add_upload)  |    x    |         |    x    |   x   |
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
@@ -48,6 +49,7 @@ SUPPORT = [
     "orders.add_savedview",
     "orders.view_recipient",
     "approvals.edit_waiting_order",
+    "uploads.add_upload",
 ]
 FINANCE = [
     *VIEW,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     path("approvals/", include("approvals.urls")),
     path("orders/", include("entry.urls")),
+    path("uploads/", include("uploads.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

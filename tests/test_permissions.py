@@ -26,6 +26,7 @@ from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
 from orders.sync import passes
 from tests.factories import OrderFactory, at_tango
+from uploads.models import Upload
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
 # Public health check; HMAC-authenticated webhook.
@@ -70,6 +71,15 @@ APPROVAL_ROUTES = [
     Route("approvals:order-decide", "post", DECIDE, {"decision": "approve"}, (302,)),
     Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
     Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
+]
+UPLOAD = ("uploads.add_upload",)
+UPLOAD_ROUTES = [
+    Route("uploads:index", "get", UPLOAD),
+    Route("uploads:index", "post", UPLOAD, {}, (400,)),  # no file: the page says so
+    Route("uploads:template", "get", UPLOAD),
+    Route("uploads:detail", "get", UPLOAD),
+    Route("uploads:error-file", "get", (*UPLOAD, "orders.view_recipient")),
+    Route("uploads:confirm", "post", UPLOAD, {}, (302,)),
 ]
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
@@ -127,6 +137,7 @@ ROUTES = [
     ),
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
+    *UPLOAD_ROUTES,
 ]
 
 
@@ -155,6 +166,9 @@ def world(db, make_user, monkeypatch, fake_tango):
             file_format="csv",
             expires_at=timezone.now() + timedelta(hours=1),
         ),
+        "upload": Upload.objects.create(
+            created_by=owner, filename="team.csv", file_format="csv", status="checked"
+        ),
         "close": PeriodClose.objects.create(
             period_start="2026-03-01",
             period_end="2026-03-31",
@@ -171,6 +185,10 @@ def url_for(route: Route, world: dict) -> str:
     name = route.name.split(":")[1]
     if route.name.startswith("finance:"):
         return finance_url(name, world)
+    if route.name.startswith("uploads:"):
+        if name == "index":
+            return reverse(route.name)
+        return reverse(route.name, args=["csv" if name == "template" else world["upload"].pk])
     if route.name.startswith("approvals:"):
         if name.startswith("order-"):
             return reverse(route.name, args=[world["waiting"].pk])
@@ -328,6 +346,7 @@ MATRIX_ROWS = {
     "Approval policy: edit": "approvals.change_policy",
     "Cancel / freeze": "orders.manage_line_item",
     "Reveal a reward credential": "orders.reveal_credential",
+    "Bulk uploads": "uploads.add_upload",
     "Bulk jobs": "orders.add_bulkjob",
     "Audit log page": "audit.view_auditentry",
     "Accounts and balances": "orders.view_account",
