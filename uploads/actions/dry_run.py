@@ -69,6 +69,22 @@ def run_dry_run(*, upload_id: int) -> Upload:
     if upload.status != Upload.Status.CHECKING:
         return upload
     Upload.objects.filter(pk=upload.pk).update(checked_rows=0)
+    try:
+        summary = _check_all(upload)
+    except Exception as exc:
+        # Said on the page; the exception still reaches Celery's log.
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        raise
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.CHECKED, summary=summary, checked_at=timezone.now()
+    )
+    upload.refresh_from_db()
+    return upload
+
+
+def _check_all(upload: Upload) -> dict[str, Any]:
     checker = _RowChecker(upload)
     last = 0
     while True:
@@ -81,12 +97,7 @@ def run_dry_run(*, upload_id: int) -> Upload:
         )
         Upload.objects.filter(pk=upload.pk).update(checked_rows=F("checked_rows") + len(rows))
         last = rows[-1].number
-    summary = _summarise(upload, checker.catalog)
-    Upload.objects.filter(pk=upload.pk).update(
-        status=Upload.Status.CHECKED, summary=summary, checked_at=timezone.now()
-    )
-    upload.refresh_from_db()
-    return upload
+    return _summarise(upload, checker.catalog)
 
 
 class _RowChecker:
