@@ -15,7 +15,7 @@ from tests.factories import OrderFactory
 from tests.uploads.conftest import csv_bytes, good_row
 from uploads.actions.dry_run import run_dry_run
 from uploads.actions.files import error_file_csv
-from uploads.actions.upload import DRY_RUN_TASK, create_upload
+from uploads.actions.upload import create_upload
 from uploads.models import Upload
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_the_upload_enqueues_its_dry_run_by_name(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         upload = create_upload(name="a.csv", data=csv_bytes([good_row()]), actor=actor)
-    assert sent_tasks == [(DRY_RUN_TASK, {"upload_id": upload.pk})]
+    assert sent_tasks == [("uploads.tasks.run_dry_run", {"upload_id": upload.pk})]
     assert upload.status == Upload.Status.CHECKING
 
 

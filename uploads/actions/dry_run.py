@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -92,12 +93,22 @@ def _check_all(upload: Upload) -> dict[str, Any]:
         if not rows:
             break
         checker.check(rows)
-        UploadRow.objects.bulk_update(
-            rows, ["problems", "warnings", "checked", "valid", "amount", "currency", "account"]
-        )
+        _rewrite(rows)
         Upload.objects.filter(pk=upload.pk).update(checked_rows=F("checked_rows") + len(rows))
         last = rows[-1].number
     return _summarise(upload, checker.catalog)
+
+
+def _rewrite(rows: list[UploadRow]) -> None:
+    """Write the chunk's results: its rows deleted and inserted again with the same ids.
+
+    Django's bulk_update builds one CASE WHEN per row and field, about 1 ms each in the
+    compiler: 90% of a 10,000-row dry run. Nothing points at a row before it is placed (a
+    dry run only runs while the upload is CHECKING), so two plain statements do.
+    """
+    with transaction.atomic():
+        UploadRow.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        UploadRow.objects.bulk_create(rows)
 
 
 class _RowChecker:
@@ -245,7 +256,11 @@ def _summarise(upload: Upload, catalog: dict[str, CatalogItem]) -> dict[str, Any
         warned += bool(warnings)
         for kind in {p["kind"] for p in problems + warnings}:
             kinds[kind] += 1
-    valid_rows = list(upload.rows.filter(valid=True).select_related("account"))
+    valid_rows = list(
+        upload.rows.filter(valid=True)
+        .select_related("account")
+        .only("pk", "cells", "amount", "currency", "account")
+    )
     return {
         "valid": valid,
         "invalid": invalid,
@@ -333,7 +348,12 @@ def _approvals(upload: Upload, rows: list[UploadRow]) -> dict[str, Any]:
             if verdict.needs_approval
             else ""
         )
-    UploadRow.objects.bulk_update(rows, ["approval"], batch_size=2000)
+    by_text: dict[str, list[int]] = defaultdict(list)  # few distinct sentences, many rows
+    for row in rows:
+        by_text[row.approval].append(row.pk)
+    for text, ids in by_text.items():
+        for start in range(0, len(ids), 5000):
+            UploadRow.objects.filter(pk__in=ids[start : start + 5000]).update(approval=text)
     waiting = [v for v in verdicts.values() if v.needs_approval]
     return {
         "rows": len(waiting),

@@ -20,7 +20,7 @@ from uploads.columns import KEYS
 from uploads.models import Upload, UploadRow
 from uploads.reading import ParsedFile, read_file
 
-DRY_RUN_TASK = "uploads.tasks.run_dry_run"
+STORE_BATCH = 2000
 # What identifies a reward in a row: every column but the client reference, which is mixed in
 # on its own so two rows alike but for it are two rewards.
 _CONTENT_KEYS = tuple(key for key in KEYS if key != "client_reference")
@@ -65,20 +65,18 @@ def store_upload(*, name: str, parsed: ParsedFile, actor: Actor) -> Upload:
             keys=parsed.keys,
             total_rows=len(parsed.rows),
         )
-        UploadRow.objects.bulk_create(
-            (
+        # In slices: bulk_create makes a list of what it is given, and 50,000 rows at once
+        # is most of the memory of the upload.
+        for start in range(0, len(parsed.rows), STORE_BATCH):
+            UploadRow.objects.bulk_create(
                 UploadRow(
                     upload=upload,
-                    number=number,
-                    cells=cells,
+                    number=parsed.row_numbers[index],
+                    cells=parsed.rows[index],
                     external_ref_id=row_external_ref_id(parsed.values(index)),
                 )
-                for index, (number, cells) in enumerate(
-                    zip(parsed.row_numbers, parsed.rows, strict=True)
-                )
-            ),
-            batch_size=2000,
-        )
+                for index in range(start, min(start + STORE_BATCH, len(parsed.rows)))
+            )
         record(
             actor=actor,
             action=AuditAction.UPLOAD_CREATE,
