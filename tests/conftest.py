@@ -12,6 +12,16 @@ from tango.testing import FakeTango
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the default LocMemCache lives as long as the process:
+    facet counts, exchange rates and banners cached by one test must not answer the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def fake_tango():
     """A fresh FakeTango as this process's Tango client (tango.client's one seam), reset after."""

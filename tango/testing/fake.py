@@ -45,6 +45,7 @@ from tango.types import (
     Webhook,
 )
 
+from .exchange import FakeExchangeRates
 from .payloads import tango_line_json, tango_order_json
 
 # Seeded orders start here (a Monday); WINDOW covers three days of them.
@@ -63,7 +64,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango:
+class FakeTango(FakeExchangeRates):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

@@ -39,6 +39,7 @@ BAD_ROWS = [
     (good_row(1), ["duplicate_row"]),  # the same reward as row 1
     (good_row(1, client_reference="second"), []),  # alike but for its reference: distinct
     (good_row(14, amount="abc", recipient_first_name=""), ["amount", "recipient_name"]),
+    (good_row(15, campaign="x" * 2000), ["details"]),  # longer than Tango takes
 ]
 
 

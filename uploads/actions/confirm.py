@@ -25,19 +25,10 @@ from core.errors import ActionNotAllowed, ValidationFailed
 from core.jobs import enqueue
 from orders.actions.entry import create_order
 from orders.actions.validation import ADDRESS_KEYS
-from uploads.actions.dry_run import row_values
+from uploads.actions.dry_run import DETAIL_KEYS, row_values
 from uploads.models import PlacedRow, Upload, UploadRow
 
 CHUNK = 200
-_DETAILS = (
-    "sender_first_name",
-    "sender_last_name",
-    "sender_email",
-    "message",
-    "campaign",
-    "notes",
-    "purchase_order_number",
-)
 
 
 def confirm_upload(*, upload_id: int, actor: Actor) -> Upload:
@@ -124,7 +115,7 @@ def _place_row(upload: Upload, row: UploadRow, actor: Actor):
                 address={key: vals.get(f"address_{key}", "") for key in ADDRESS_KEYS},
                 actor=actor,
                 submit=False,
-                **{key: vals.get(key, "").strip() for key in _DETAILS},
+                **{key: vals.get(key, "").strip() for key in DETAIL_KEYS},
             )
             PlacedRow.objects.create(
                 external_ref_id=row.external_ref_id,

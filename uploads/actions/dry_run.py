@@ -44,12 +44,23 @@ KIND_LABELS = {
     "recipient_email": "Bad or missing email",
     "recipient_mobile": "Bad or missing mobile",
     "address": "Mailing address incomplete or not allowed",
+    "details": "Sender, message, campaign, notes or PO number",
     "duplicate_row": "Repeats another row of the file",
     "already_placed": "Already placed from an upload",
     "recent_order": "Matches a recent order (warning)",
     "other": "Other",
 }
 NOT_SPENDING = (_P.REJECTED, _P.WITHDRAWN)
+# The order's own fields, checked by the validator too (create_order takes them as details).
+DETAIL_KEYS = (
+    "sender_first_name",
+    "sender_last_name",
+    "sender_email",
+    "message",
+    "campaign",
+    "notes",
+    "purchase_order_number",
+)
 
 
 def kind_for(field: str) -> str:
@@ -57,6 +68,8 @@ def kind_for(field: str) -> str:
         return "address"
     if field in {"recipient_first_name", "recipient_last_name"}:
         return "recipient_name"
+    if field in DETAIL_KEYS:
+        return "details"
     return field if field in KIND_LABELS else "other"
 
 
@@ -189,6 +202,7 @@ class _RowChecker:
             recipient_email=vals.get("recipient_email", ""),
             recipient_mobile=vals.get("recipient_mobile", ""),
             address={key: vals.get(f"address_{key}", "") for key in ADDRESS_KEYS},
+            **{key: vals.get(key, "").strip() for key in DETAIL_KEYS},
         )
         said: set[tuple[str, str]] = set()
         for field, messages in found.items():
