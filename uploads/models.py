@@ -105,3 +105,18 @@ class PlacedRow(models.Model):
 
     def __str__(self) -> str:
         return self.external_ref_id
+
+
+class ColumnMapping(models.Model):
+    """How a file's headers (one set of them) map to the template's columns, remembered."""
+
+    header_set = models.CharField(max_length=64, unique=True)  # sha256 of the header row
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)  # file header -> template column ("-": ignore)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return ", ".join(self.headers)[:100]

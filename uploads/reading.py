@@ -28,6 +28,17 @@ class BadFile(ValueError):
     """The file cannot be used; the message says why, for the person who uploaded it."""
 
 
+class NeedsMapping(BadFile):
+    """The headers are not the template's: the person can match them to its columns once."""
+
+    def __init__(self, message: str, headers: list[str]) -> None:
+        super().__init__(message)
+        self.headers = headers
+
+
+IGNORE = "-"  # a mapping's value for a column to leave out
+
+
 @dataclass
 class ParsedFile:
     file_format: str  # csv | tsv | xlsx
@@ -42,7 +53,11 @@ class ParsedFile:
         return {key: cell for key, cell in zip(self.keys, self.rows[index], strict=False) if key}
 
 
-def read_file(name: str, data: bytes, *, max_bytes: int) -> ParsedFile:
+def read_file(
+    name: str, data: bytes, *, max_bytes: int, mapping: dict[str, str] | None = None
+) -> ParsedFile:
+    """`mapping`: file header -> template column (IGNORE: leave it out) for headers that
+    differ from the template's."""
     if not data:
         raise BadFile("The file is empty.")
     if len(data) > max_bytes:
@@ -51,13 +66,13 @@ def read_file(name: str, data: bytes, *, max_bytes: int) -> ParsedFile:
             f"{max_bytes / 1_048_576:.0f} MB. Split it into smaller files."
         )
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, mapping)
     if data.startswith(OLE_MAGIC):
         raise BadFile("This is an old Excel .xls file; save it as .xlsx or CSV and upload that.")
     text, encoding = _decode(data)
     delimiter = "\t" if name.lower().endswith(".tsv") or _looks_tab_separated(text) else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    parsed = _start(iter(reader), "tsv" if delimiter == "\t" else "csv", encoding)
+    parsed = _start(iter(reader), "tsv" if delimiter == "\t" else "csv", encoding, mapping)
     for number, cells in enumerate(reader, start=2):
         _add_row(parsed, number, [cell.strip() for cell in cells], csv_text=True)
     return _finish(parsed)
@@ -91,7 +106,7 @@ def _looks_tab_separated(text: str) -> bool:
     return "\t" in first and "," not in first
 
 
-def _start(rows, file_format: str, encoding: str) -> ParsedFile:
+def _start(rows, file_format: str, encoding: str, mapping: dict[str, str] | None) -> ParsedFile:
     headers: list[str] = []
     for cells in rows:
         if any(str(c).strip() for c in cells):
@@ -101,13 +116,14 @@ def _start(rows, file_format: str, encoding: str) -> ParsedFile:
         raise BadFile("The file has no header row (it is empty or blank).")
     while headers and not headers[-1]:
         headers.pop()
-    keys = [normalise_header(h) for h in headers]
+    keys = [(mapping or {}).get(h) or normalise_header(h) for h in headers]
     if any(h.startswith("=") for h in headers):
         raise BadFile("The header row has a formula; put plain column names there.")
-    duplicates = sorted({h for h in keys if keys.count(h) > 1 and h})
+    duplicates = sorted({h for h in keys if keys.count(h) > 1 and h and h != IGNORE})
     if duplicates:
         raise BadFile(f"These columns appear more than once: {', '.join(duplicates)}.")
-    unknown = [h for h, k in zip(headers, keys, strict=True) if k not in (*KEYS, PROBLEMS_COLUMN)]
+    known = (*KEYS, PROBLEMS_COLUMN, IGNORE)
+    unknown = [h for h, k in zip(headers, keys, strict=True) if k not in known]
     missing = [k for k in REQUIRED if k not in keys]
     if unknown or missing:
         parts = []
@@ -115,11 +131,12 @@ def _start(rows, file_format: str, encoding: str) -> ParsedFile:
             parts.append(f"missing required columns: {', '.join(missing)}")
         if unknown:
             parts.append(f"unknown columns: {', '.join(h or '(blank)' for h in unknown)}")
-        raise BadFile(
-            f"The columns do not match the template ({'; '.join(parts)}). Download the template "
-            "to see the expected columns."
+        raise NeedsMapping(
+            f"The columns do not match the template ({'; '.join(parts)}). Match them to the "
+            "template's columns below, or download the template.",
+            headers,
         )
-    keys = ["" if k == PROBLEMS_COLUMN else k for k in keys]
+    keys = ["" if k in (PROBLEMS_COLUMN, IGNORE) else k for k in keys]
     return ParsedFile(file_format=file_format, encoding=encoding, headers=headers, keys=keys)
 
 
@@ -147,7 +164,7 @@ def _finish(parsed: ParsedFile) -> ParsedFile:
     return parsed
 
 
-def _read_xlsx(data: bytes) -> ParsedFile:
+def _read_xlsx(data: bytes, mapping: dict[str, str] | None) -> ParsedFile:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -157,7 +174,7 @@ def _read_xlsx(data: bytes) -> ParsedFile:
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows()
-        parsed = _start((_texts(row, 1) for row in rows), "xlsx", "")
+        parsed = _start((_texts(row, 1) for row in rows), "xlsx", "", mapping)
         for row in rows:
             _add_row(
                 parsed,

@@ -16,9 +16,9 @@ from core.errors import ActionNotAllowed
 from uploads.actions import confirm, files
 from uploads.actions import upload as upload_actions
 from uploads.actions.dry_run import KIND_LABELS
-from uploads.columns import COLUMNS, MAX_ROWS
+from uploads.columns import COLUMNS, KEYS, MAX_ROWS, normalise_header
 from uploads.models import Upload
-from uploads.reading import BadFile
+from uploads.reading import IGNORE, BadFile, NeedsMapping
 
 PERM = "uploads.add_upload"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,9 +28,11 @@ ROWS_SHOWN = 200
 @require_http_methods(["GET", "POST"])
 @staff_view(PERM)
 def index(request: HttpRequest) -> HttpResponse:
-    error = ""
+    error, to_map = "", []
     if request.method == "POST":
         sent = request.FILES.get("file")
+        headers = request.POST.getlist("header")
+        mapping = dict(zip(headers, request.POST.getlist("column"), strict=False)) or None
         if sent is None:
             error = "Choose a file to upload."
         else:
@@ -39,19 +41,33 @@ def index(request: HttpRequest) -> HttpResponse:
                     name=sent.name or "upload",
                     data=sent.read(),
                     actor=Actor.from_request(request),
+                    mapping=mapping,
                 )
+            except NeedsMapping as exc:
+                error = str(exc)
+                to_map = [(h, mapping_guess(h, mapping)) for h in exc.headers]
             except BadFile as exc:
                 error = str(exc)
             else:
                 return redirect("uploads:detail", pk=created.pk)
     context = {
         "error": error,
+        "to_map": to_map,
+        "ignore": IGNORE,
         "columns": COLUMNS,
         "max_rows": MAX_ROWS,
         "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576,
         "uploads": Upload.objects.select_related("created_by")[:20],
     }
     return render(request, "uploads/index.html", context, status=400 if error else 200)
+
+
+def mapping_guess(header: str, mapping: dict[str, str] | None) -> str:
+    """What the select starts on: the person's last choice, else the header if it is one."""
+    if mapping and header in mapping:
+        return mapping[header]
+    key = normalise_header(header)
+    return key if key in KEYS else ""
 
 
 @require_GET

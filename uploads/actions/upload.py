@@ -17,8 +17,8 @@ from audit.records import record
 from core.actor import Actor
 from core.jobs import enqueue
 from uploads.columns import KEYS
-from uploads.models import Upload, UploadRow
-from uploads.reading import ParsedFile, read_file
+from uploads.models import ColumnMapping, Upload, UploadRow
+from uploads.reading import NeedsMapping, ParsedFile, read_file
 
 STORE_BATCH = 2000
 # What identifies a reward in a row: every column but the client reference, which is mixed in
@@ -48,10 +48,37 @@ def row_external_ref_id(values: dict[str, str]) -> str:
     return f"{settings.TANGO_EXTERNAL_REF_PREFIX}-up-{digest}"
 
 
-def create_upload(*, name: str, data: bytes, actor: Actor) -> Upload:
-    """Read the file (BadFile: nothing stored), store its rows, start the dry run."""
-    parsed = read_file(name, data, max_bytes=settings.UPLOAD_MAX_BYTES)
-    return store_upload(name=name, parsed=parsed, actor=actor)
+def header_set(headers: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(headers).encode()).hexdigest()
+
+
+def create_upload(
+    *, name: str, data: bytes, actor: Actor, mapping: dict[str, str] | None = None
+) -> Upload:
+    """Read the file (BadFile: nothing stored), store its rows, start the dry run.
+
+    Headers that differ from the template's raise NeedsMapping, unless a mapping is given
+    (then remembered for this header set) or one was remembered for them.
+    """
+    limit = settings.UPLOAD_MAX_BYTES
+    try:
+        parsed = read_file(name, data, max_bytes=limit, mapping=mapping)
+    except NeedsMapping as exc:
+        remembered = ColumnMapping.objects.filter(header_set=header_set(exc.headers)).first()
+        if mapping is not None or remembered is None:
+            raise
+        parsed = read_file(name, data, max_bytes=limit, mapping=remembered.mapping)
+    with transaction.atomic():
+        if mapping:
+            ColumnMapping.objects.update_or_create(
+                header_set=header_set(parsed.headers),
+                defaults={
+                    "headers": parsed.headers,
+                    "mapping": mapping,
+                    "updated_by": actor.user_or_none,
+                },
+            )
+        return store_upload(name=name, parsed=parsed, actor=actor)
 
 
 def store_upload(*, name: str, parsed: ParsedFile, actor: Actor) -> Upload:
