@@ -34,6 +34,8 @@ def test_upload_dry_run_error_file_and_placement(page: Page, login, demo, worker
     path.write_text(buffer.getvalue())
     login("support")
     page.get_by_role("link", name="Uploads").click()
+    page.get_by_text("The columns").click()
+    page.screenshot(path="/tmp/uploads-index.png", full_page=True)
     page.get_by_label("File (CSV, TSV or XLSX)").set_input_files(path)
     page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("heading", name="Dry run summary")).to_be_visible(timeout=30_000)
