@@ -46,6 +46,11 @@ class AuditAction(models.TextChoices):
     # uploads: a bulk-order file checked (dry run) and its valid rows placed.
     UPLOAD_CREATE = "upload.create", "Bulk upload checked"
     UPLOAD_CONFIRM = "upload.confirm", "Bulk upload placed"
+    # reconciliation with Tango: a run started, a mismatch resolved.
+    RECON_RUN = "recon.run", "Reconciliation started"
+    RECON_RESYNC = "recon.resync", "Mismatch re-synced"
+    RECON_ADOPT = "recon.adopt", "Tango's value adopted"
+    RECON_EXPLAIN = "recon.explain", "Mismatch explained"
 
 
 class AuditEntry(models.Model):

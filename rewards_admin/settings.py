@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "approvals",
     "entry",
     "uploads",
+    "recon",
     "demo",
 ]
 
@@ -373,6 +374,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reconciliation -----------------------------------------------------------------------
+# Days back (by Tango's createdAt) that the nightly reconciliation compares with Tango.
+RECON_DAYS = int(env("RECON_DAYS", "35"))
 
 # --- Approvals ----------------------------------------------------------------------------
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until

@@ -25,6 +25,7 @@ from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
 from orders.sync import passes
+from recon.models import Mismatch, ReconRun
 from tests.factories import OrderFactory, at_tango
 from uploads.models import Upload
 
@@ -80,6 +81,25 @@ UPLOAD_ROUTES = [
     Route("uploads:detail", "get", UPLOAD),
     Route("uploads:error-file", "get", (*UPLOAD, "orders.view_recipient")),
     Route("uploads:confirm", "post", UPLOAD, {}, (302,)),
+]
+RECON = ("recon.view_mismatch", "recon.view_reconrun")
+RECON_ROUTES = [
+    Route("recon:queue", "get", RECON),
+    Route("recon:runs", "get", RECON),
+    Route(
+        "recon:start",
+        "post",
+        (*RECON, "recon.run_reconciliation"),
+        {"start": "2026-03-01", "end": "2026-03-02"},
+        (302,),
+    ),
+    Route(
+        "recon:resolve",
+        "post",
+        (*RECON, "recon.resolve_mismatch"),
+        {"action": "explain", "note": "known"},
+        (302,),
+    ),
 ]
 ENTER = ("orders.view_order", "orders.add_order")
 ENTRY_ROUTES = [
@@ -147,6 +167,7 @@ ROUTES = [
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
     *UPLOAD_ROUTES,
+    *RECON_ROUTES,
     *ENTRY_ROUTES,
 ]
 
@@ -164,7 +185,11 @@ def world(db, make_user, monkeypatch, fake_tango):
     waiting = OrderFactory(state="draft", amount="900.00")
     ApprovalPolicy.objects.create(version=1, per_order_limits={"USD": "500.00"})
     submit_orders([waiting], actor=Actor.system())
+    run = ReconRun.objects.create(start=timezone.now() - timedelta(days=1), end=timezone.now())
     return {
+        "mismatch": Mismatch.objects.create(
+            first_run=run, last_run=run, kind="missing_at_tango", reference_order_id="RA-1"
+        ),
         "order": order,
         "waiting": waiting,
         "line_item": order.line_items.get(),
@@ -199,6 +224,8 @@ def url_for(route: Route, world: dict) -> str:
         if name == "index":
             return reverse(route.name)
         return reverse(route.name, args=["csv" if name == "template" else world["upload"].pk])
+    if route.name == "recon:resolve":
+        return reverse(route.name, args=[world["mismatch"].pk])
     if route.name.startswith("approvals:"):
         if name.startswith("order-"):
             return reverse(route.name, args=[world["waiting"].pk])
@@ -363,6 +390,7 @@ MATRIX_ROWS = {
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
     "Close a reporting period": "finance.close_period",
+    "Reconciliation": "recon.resolve_mismatch",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",
 }
