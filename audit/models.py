@@ -46,6 +46,9 @@ class AuditAction(models.TextChoices):
     # entry: follow-ups of placed orders.
     ORDER_REORDER = "order.reorder", "Failed rewards re-ordered"
     LINE_ITEM_REISSUE = "line_item.reissue", "Reward reissued"
+    # uploads: a bulk-order file checked (dry run) and its valid rows placed.
+    UPLOAD_CREATE = "upload.create", "Bulk upload checked"
+    UPLOAD_CONFIRM = "upload.confirm", "Bulk upload placed"
     # reconciliation with Tango: a run started, a mismatch resolved.
     RECON_RUN = "recon.run", "Reconciliation started"
     RECON_RESYNC = "recon.resync", "Mismatch re-synced"

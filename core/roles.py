@@ -22,6 +22,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
 | Reissue a Choice-product reward (reissue_reward)          |         |         |    x    |   x   |
 | Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
+| Bulk uploads: upload, dry run, place (uploads.add_upload)  |    x    |         |    x    |   x   |
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
@@ -54,6 +55,7 @@ SUPPORT = [
     "orders.view_recipient",
     "orders.reorder_reward",
     "approvals.edit_waiting_order",
+    "uploads.add_upload",
 ]
 # Reconciliation with Tango: the runs, the queue of mismatches, starting a run, resolving one.
 RECON = [

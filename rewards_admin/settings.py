@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "uploads",
     "recon",
     "demo",
 ]
@@ -382,6 +383,10 @@ RECON_DAYS = int(env("RECON_DAYS", "35"))
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until
 # its approvers get their one reminder.
 APPROVAL_EXPIRY_HOURS = float(env("APPROVAL_EXPIRY_HOURS", "72"))
+# Bulk uploads (uploads/): the largest file accepted, and how far back a row is compared with
+# orders already entered (same recipient, reward and amount).
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_RECENT_DAYS = int(env("UPLOAD_RECENT_DAYS", "30"))
 APPROVAL_REMIND_AFTER_HOURS = float(env("APPROVAL_REMIND_AFTER_HOURS", "24"))
 # Email (approval notices): the console backend (make run prints mails in its log) unless
 # EMAIL_BACKEND says SMTP (django.core.mail.backends.smtp.EmailBackend). Tests use locmem.

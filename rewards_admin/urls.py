@@ -19,6 +19,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("recon/", include("recon.urls")),
     path("orders/", include("entry.urls")),
+    path("uploads/", include("uploads.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

@@ -27,6 +27,7 @@ from orders.models import BulkJob, Order, SavedView
 from orders.sync import passes
 from recon.models import Mismatch, ReconRun
 from tests.factories import OrderFactory, at_tango
+from uploads.models import Upload
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
 # Public health check; HMAC-authenticated webhook.
@@ -81,6 +82,15 @@ FOLLOWUP_ROUTES = [
     Route("entry:reorder", "post", REORDER, {}, (302,)),
     Route("entry:reissue", "get", REISSUE),
     Route("entry:reissue", "post", REISSUE, {"reason_code": "RECIPIENT"}, (302,)),
+]
+UPLOAD = ("uploads.add_upload",)
+UPLOAD_ROUTES = [
+    Route("uploads:index", "get", UPLOAD),
+    Route("uploads:index", "post", UPLOAD, {}, (400,)),  # no file: the page says so
+    Route("uploads:template", "get", UPLOAD),
+    Route("uploads:detail", "get", UPLOAD),
+    Route("uploads:error-file", "get", (*UPLOAD, "orders.view_recipient")),
+    Route("uploads:confirm", "post", UPLOAD, {}, (302,)),
 ]
 RECON = ("recon.view_mismatch", "recon.view_reconrun")
 RECON_ROUTES = [
@@ -168,6 +178,7 @@ ROUTES = [
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
     *FOLLOWUP_ROUTES,
+    *UPLOAD_ROUTES,
     *RECON_ROUTES,
     *ENTRY_ROUTES,
 ]
@@ -202,6 +213,9 @@ def world(db, make_user, monkeypatch, fake_tango):
             file_format="csv",
             expires_at=timezone.now() + timedelta(hours=1),
         ),
+        "upload": Upload.objects.create(
+            created_by=owner, filename="team.csv", file_format="csv", status="checked"
+        ),
         "close": PeriodClose.objects.create(
             period_start="2026-03-01",
             period_end="2026-03-31",
@@ -218,6 +232,10 @@ def url_for(route: Route, world: dict) -> str:
     name = route.name.split(":")[1]
     if route.name.startswith("finance:"):
         return finance_url(name, world)
+    if route.name.startswith("uploads:"):
+        if name == "index":
+            return reverse(route.name)
+        return reverse(route.name, args=["csv" if name == "template" else world["upload"].pk])
     if route.name == "recon:resolve":
         return reverse(route.name, args=[world["mismatch"].pk])
     if route.name.startswith("approvals:"):
@@ -389,6 +407,7 @@ MATRIX_ROWS = {
     "Cancel / freeze": "orders.manage_line_item",
     "Reissue a Choice-product reward": "orders.reissue_reward",
     "Reveal a reward credential": "orders.reveal_credential",
+    "Bulk uploads": "uploads.add_upload",
     "Bulk jobs": "orders.add_bulkjob",
     "Audit log page": "audit.view_auditentry",
     "Accounts and balances": "orders.view_account",

@@ -58,6 +58,8 @@ def test_every_enqueued_task_name_is_registered() -> None:
         "finance.tasks.run_export_job",
         "approvals.tasks.notify_creator_task",
         "approvals.tasks.send_reminder_task",
+        "uploads.tasks.run_dry_run",
+        "uploads.tasks.place_upload",
         "recon.tasks.run_reconciliation",
     } <= set(enqueued)
     missing = {name: where for name, where in enqueued.items() if name not in app.tasks}
