@@ -43,6 +43,11 @@ class AuditAction(models.TextChoices):
     APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
     APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
     ORDER_EDIT = "order.edit", "Order edited"
+    # health and finance balances: replays, the subscription, thresholds, balance reads.
+    WEBHOOK_REPLAY = "webhook.replay", "Webhook event replayed"
+    WEBHOOK_RENEW = "webhook.renew", "Webhook subscription renewed"
+    BALANCE_THRESHOLD = "balance.threshold", "Low-balance threshold changed"
+    BALANCE_REFRESH = "balance.refresh", "Balances read from Tango"
 
 
 class AuditEntry(models.Model):

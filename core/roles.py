@@ -22,6 +22,9 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
+| Low-balance thresholds (finance.change_balancethreshold)  |         |    x    |         |   x   |
+| Sync health page (health.view_synchealth)                 |         |         |    x    |   x   |
+| Replay a webhook event, renew the subscription (health.*) |         |         |         |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
 | Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
@@ -54,6 +57,7 @@ FINANCE = [
     "orders.view_reports",
     "orders.export_orders",
     "finance.close_period",
+    "finance.change_balancethreshold",
     "orders.view_account",
     "orders.view_savedview",
     "orders.add_savedview",
@@ -70,6 +74,7 @@ MANAGER = [
     "orders.view_account",
     "audit.view_auditentry",
     "approvals.view_approvalpolicy",
+    "health.view_synchealth",
 ]
 ADMIN = [
     *MANAGER,
@@ -79,6 +84,8 @@ ADMIN = [
     "auth.change_user",
     "orders.delete_savedview",
     "approvals.change_policy",
+    "health.replay_webhook",
+    "health.renew_subscription",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

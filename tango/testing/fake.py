@@ -46,6 +46,7 @@ from tango.types import (
 )
 
 from .payloads import tango_line_json, tango_order_json
+from .webhook_api import FakeWebhookAPI
 
 # Seeded orders start here (a Monday); WINDOW covers three days of them.
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -63,7 +64,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango:
+class FakeTango(FakeWebhookAPI):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

@@ -14,7 +14,14 @@ from .orders import (
     TangoLineItem,
     TangoOrder,
 )
-from .platform import CatalogBrand, CatalogEntry, TangoAccount, TangoCustomer, Webhook
+from .platform import (
+    CatalogBrand,
+    CatalogEntry,
+    TangoAccount,
+    TangoCustomer,
+    Webhook,
+    WebhookReplay,
+)
 from .values import (
     Address,
     Credential,
@@ -52,6 +59,7 @@ __all__ = [
     "TangoLineItem",
     "TangoOrder",
     "Webhook",
+    "WebhookReplay",
     "mask_email",
     "mask_phone",
     "parse_datetime",
