@@ -60,25 +60,22 @@ def _alert(subscription: Subscription, now: datetime) -> None:
     recipients = list(getattr(settings, "SYNC_ALERT_EMAILS", []) or [])
     if not recipients:
         return
-    with transaction.atomic():
-        claimed = (
-            Subscription.objects.filter(pk=subscription.pk)
-            .exclude(alerted_at__gt=now - ALERT_EVERY)
-            .update(alerted_at=now)
-        )
-        if not claimed:
-            return
-        expires = subscription.expires_at
-        transaction.on_commit(
-            lambda: send_mail(
-                "Tango webhook subscription expires soon",
-                f"The Tango webhook subscription {subscription.webhook_id} for "
-                f"{subscription.url} expires at {expires:%Y-%m-%d %H:%M} UTC. Renew it on the "
-                "sync health page, or Tango stops sending events.",
-                None,
-                recipients,
-            )
-        )
+    claimed = (
+        Subscription.objects.filter(pk=subscription.pk)
+        .exclude(alerted_at__gt=now - ALERT_EVERY)
+        .update(alerted_at=now)
+    )
+    if not claimed:
+        return
+    expires = subscription.expires_at
+    send_mail(
+        "Tango webhook subscription expires soon",
+        f"The Tango webhook subscription {subscription.webhook_id} for {subscription.url} "
+        f"expires at {expires:%Y-%m-%d %H:%M} UTC. Renew it on the sync health page, or "
+        "Tango stops sending events.",
+        None,
+        recipients,
+    )
 
 
 def renew_subscription(*, subscription: Subscription, actor: Actor) -> Subscription:
