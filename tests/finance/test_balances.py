@@ -131,7 +131,9 @@ def test_a_manager_sees_balances_but_cannot_edit_thresholds(client, make_user, d
 
 
 @pytest.mark.integration
-def test_the_balance_check_flags_an_unexplained_change_and_not_a_funded_one(subscribed_sim):
+def test_the_balance_check_flags_an_unexplained_change_and_not_a_funded_one(
+    subscribed_sim,  # noqa: F811  (the fixture imported above)
+):
     """Acceptance, against the simulator: funding (Transaction webhook) explains its change;
     an injected balance drift (no event) is flagged."""
     sim = subscribed_sim
