@@ -21,6 +21,19 @@ def stale_after() -> timedelta:
     return timedelta(minutes=float(getattr(settings, "SYNC_STALE_AFTER_MINUTES", 30)))
 
 
+def duration_text(seconds: float) -> str:
+    """3725 -> "1 h 2 min"; 45 -> "45 s"; 90000 -> "1 d 1 h"."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [(days, "d"), (hours, "h"), (minutes, "min")]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown)
+
+
 @dataclass
 class JobHealth:
     task: str
@@ -35,6 +48,14 @@ class JobHealth:
     @property
     def last_success(self) -> datetime | None:
         return self.job.last_success_at if self.job else None
+
+    @property
+    def every_text(self) -> str:
+        return duration_text(self.every)
+
+    @property
+    def lag_text(self) -> str:
+        return duration_text(self.lag.total_seconds()) if self.lag is not None else ""
 
     @property
     def lag(self) -> timedelta | None:
@@ -99,7 +120,7 @@ def page_context(now: datetime | None = None) -> dict:
         "recent_gaps": RevisionGap.objects.filter(filled_at__isnull=False)[:20],
         "stuck_orders": stuck[:100],
         "stuck_count": stuck.count(),
-        "stale_after": stale_after(),
+        "stale_after": duration_text(stale_after().total_seconds()),
         "now": now,
     }
 
@@ -107,7 +128,9 @@ def page_context(now: datetime | None = None) -> dict:
 def banner_problems(now: datetime | None = None) -> list[str]:
     """Short reasons for the console banner (empty when sync looks healthy)."""
     now = now or timezone.now()
-    problems = [f"{job.short_name} last succeeded {job.lag} ago" for job in jobs(now) if job.stale]
+    problems = [
+        f"{job.short_name} last succeeded {job.lag_text} ago" for job in jobs(now) if job.stale
+    ]
     sub = subscription()
     if expiring_soon(sub, now):
         assert sub is not None and sub.expires_at is not None

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,14 @@ from finance.models import BalanceReading, BalanceThreshold
 from orders.models import Account, WebhookEvent
 from tests.factories import AccountFactory, OrderFactory
 from tests.health.conftest import subscribed_sim, wait_for  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The banner is cached per process (the live server of browser tests shares it)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def tango_balance(fake, account: Account, balance: str) -> None:

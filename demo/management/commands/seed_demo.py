@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_approvals_demo
+from finance.demo import seed_balances_demo
+from health.demo import seed_health_demo
 from orders.demo import seed_demo
 
 
@@ -34,3 +36,7 @@ class Command(BaseCommand):
         waiting = seed_approvals_demo()
         if waiting:
             self.stdout.write(f"approval policy v1 and {waiting} orders waiting for approval")
+        if seed_balances_demo():
+            self.stdout.write("balances read; low-balance thresholds set (acme-usd-02 is low)")
+        if seed_health_demo():
+            self.stdout.write("a failed webhook event to replay on the sync health page")
