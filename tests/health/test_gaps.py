@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.actor import Actor
 from health.actions.gaps import fill_gaps
-from health.actions.subscription import check_subscription
+from health.actions.subscription import check_subscription, renew_subscription
 from health.gaps import missing_ranges
 from health.models import RevisionGap, Subscription
 from orders.models import WebhookEvent
@@ -108,6 +109,7 @@ def test_a_webhook_gap_at_the_simulator_is_detected_and_filled_by_replay(subscri
     """Acceptance: events withheld by the simulator leave a revision gap; replay fills it."""
     sim = subscribed_sim
     subscription = check_subscription()
+    first_expiry = subscription.expires_at
     assert subscription is not None and subscription.expires_at is not None
 
     def status(value: str) -> None:
@@ -132,3 +134,8 @@ def test_a_webhook_gap_at_the_simulator_is_detected_and_filled_by_replay(subscri
     assert fill_gaps(webhook_id=subscription.webhook_id).filled == 1
     assert RevisionGap.objects.get().filled_at is not None
     assert Subscription.objects.get().webhook_id == subscription.webhook_id
+
+    # Renewing at the simulator moves the expiry forward (simulated days later).
+    sim.advance(3 * 86400)
+    renewed = renew_subscription(subscription=subscription, actor=Actor.system())
+    assert renewed.expires_at >= first_expiry + timedelta(days=3)
