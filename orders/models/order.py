@@ -20,6 +20,17 @@ from orders.statuses import (
     RewardStatus,
 )
 
+# LineItem's postal address columns, in form order (address_<key>).
+ADDRESS_COLUMNS = (
+    "address_company",
+    "address_street1",
+    "address_street2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "address_country",
+)
+
 
 class Order(models.Model):
     # Our idempotency key at Tango; generated before the order is ever enqueued.
