@@ -124,18 +124,24 @@ def charges_between(account: Account, since: datetime, until: datetime) -> Decim
 
 
 def refunds_between(account: Account, since: datetime, until: datetime) -> Decimal:
-    refunded = (
-        OrderEvent.objects.filter(
-            order__account=account,
-            line_item__isnull=False,
-            occurred_at__gt=since,
-            occurred_at__lte=until,
-            new_status__in=REFUNDED_LINE_STATUSES,
-        )
-        .exclude(old_status__in=REFUNDED_LINE_STATUSES)
-        .values_list("line_item", flat=True)
-        .distinct()
-    )
+    """Line items whose status turned FAILED / CANCELLED / RETURNED in (since, until] (their
+    timeline rows say so): Tango refunded what they were charged."""
+    changes = OrderEvent.objects.filter(
+        order__account=account,
+        kind=OrderEvent.Kind.LINE_ITEM_CHANGED,
+        line_item__isnull=False,
+        occurred_at__gt=since,
+        occurred_at__lte=until,
+        details__changes__has_key="status",
+    ).values_list("line_item", "details")
+    refunded = {
+        line
+        for line, details in changes
+        if details["changes"]["status"][1] in REFUNDED_LINE_STATUSES
+        and details["changes"]["status"][0] not in REFUNDED_LINE_STATUSES
+    }
+    if not refunded:
+        return ZERO
     total = LineItem.objects.filter(pk__in=refunded).aggregate(
         total=Sum(Coalesce("amount_charged_total", "amount", output_field=MONEY))
     )["total"]

@@ -61,6 +61,26 @@ def test_a_drop_explained_by_our_charges_is_not_flagged_an_unexplained_one_is(db
     assert Account.objects.get().current_balance == Decimal("960.00")
 
 
+def test_a_refund_of_a_line_that_failed_in_between_explains_a_rise(db, fake_tango):
+    from core.actor import ActorPath
+    from orders import events
+
+    account = AccountFactory(current_balance=Decimal("500.00"))
+    order = OrderFactory(account=account, placed=True, amount=Decimal("40.00"))
+    line = order.line_items.get()
+    tango_balance(fake_tango, account, "500.00")
+    refresh_balances()
+    events.line_item_changed(
+        line_item=line,
+        changes={"status": ("COMPLETE", "FAILED")},
+        actor=Actor.system(ActorPath.SYNC),
+        occurred_at=timezone.now(),
+    )
+    tango_balance(fake_tango, account, "540.00")
+    reading = refresh_balances().readings[0]
+    assert (reading.refunds, reading.flagged) == (Decimal("40.00"), False)
+
+
 def test_funding_that_arrives_after_the_read_clears_the_flag_on_the_next_read(db, fake_tango):
     account = AccountFactory(current_balance=Decimal("100.00"))
     tango_balance(fake_tango, account, "100.00")
