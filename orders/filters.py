@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.dates import DAY_INPUT_ATTRS, validate_day
 from orders.models import Account, Brand, Customer, Order
 from orders.statuses import (
     DeliveryMethod,
@@ -100,12 +101,14 @@ class OrderFilter(django_filters.FilterSet):
     created_from = django_filters.DateFilter(
         method="filter_created_from",
         label="Created from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     created_to = django_filters.DateFilter(
         method="filter_created_to",
         label="Created to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     created_within = django_filters.ChoiceFilter(
         choices=[("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days")],
@@ -118,12 +121,14 @@ class OrderFilter(django_filters.FilterSet):
     ordered_from = django_filters.DateFilter(
         method="filter_ordered_from",
         label="Ordered from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     ordered_to = django_filters.DateFilter(
         method="filter_ordered_to",
         label="Ordered to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     tz = django_filters.ChoiceFilter(
         choices=[(name, name) for name in TIME_ZONES],

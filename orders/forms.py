@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from core import phones
+from core import emails, phones
 from orders.actions.resend import RESEND_REASON_CODES, ResendTarget
 from orders.actions.rewards import REASON_CODES
 from orders.models import BulkJob
@@ -29,7 +29,14 @@ class ResendForm(forms.Form):
     destination = forms.ChoiceField(
         choices=DESTINATIONS, initial="same", widget=forms.RadioSelect, label="Send to"
     )
-    new_email = forms.EmailField(required=False, label="Corrected email")
+    # Tango's rules (core/emails.py), not only Django's syntax: a 65-character local part
+    # would pass EmailField and be refused by Tango after the resend was queued.
+    new_email = forms.CharField(
+        required=False,
+        label="Corrected email",
+        validators=[emails.validate_email],
+        widget=forms.EmailInput,
+    )
     new_mobile = forms.CharField(
         required=False,
         label="Corrected mobile (E.164)",

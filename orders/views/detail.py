@@ -199,7 +199,8 @@ def finish_action(
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = load_order(pk)
     seen = request.GET.get("watch", "")
-    if is_fragment_request(request) and seen.isdigit():
+    # ASCII digits only: '²'.isdigit() is True, but int('²') fails.
+    if is_fragment_request(request) and seen.isascii() and seen.isdigit():
         # Polled while a resend is in flight: 204 (htmx swaps nothing) until the resend has
         # finished or the timeline has news (e.g. "throttled, retrying at ..."), so an open
         # form is not wiped every two seconds.
