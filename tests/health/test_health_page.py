@@ -67,7 +67,7 @@ def test_a_stale_job_puts_the_banner_across_the_console(client, make_user, db):
     assert banner_problems() and "sync accounts" in banner_problems()[0]
     client.force_login(make_user("Support"))
     page = client.get(reverse("orders:list")).content.decode()
-    assert "Sync is stale:" in page
+    assert "Sync needs attention:" in page
     assert reverse("health:page") not in page  # Support may not open the page
 
 
