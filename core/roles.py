@@ -11,6 +11,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Recipient contact data unmasked (view_recipient)          |    x    |         |    x    |   x   |
 | Internal notes (add_note)                                 |    x    |         |    x    |   x   |
 | Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
+| Enter a new order (add_order)                             |    x    |         |    x    |   x   |
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
 | Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
@@ -47,6 +48,7 @@ SUPPORT = [
     "orders.resend_reward",
     "orders.add_note",
     "orders.refresh_order",
+    "orders.add_order",
     "orders.view_savedview",
     "orders.add_savedview",
     "orders.view_recipient",

@@ -335,6 +335,14 @@ BALANCE_CHECK_TOLERANCE = env("BALANCE_CHECK_TOLERANCE", "0.01")
 TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
 TANGO_EXTERNAL_REF_PREFIX = env("TANGO_EXTERNAL_REF_PREFIX", "ro")
+# Delivery methods this Tango platform is enabled for (PHONE / QR code need Tango's Mobile
+# Delivery Addendum): the order form offers only these, the validator refuses the others.
+TANGO_DELIVERY_METHODS = [
+    method.upper()
+    for method in env_list(
+        "TANGO_DELIVERY_METHODS", "NONE,EMAIL,PHONE,ADDRESS,EMBEDDED,EMBEDDED_COMPONENT,WHATSAPP"
+    )
+]
 # The simulator's data file (relative to BASE_DIR), shared with the Procfile's `sim` process so
 # `seed_demo` seeds the orders that process serves.
 TANGO_SIM_DATA = env("TANGO_SIM_DATA", "var/tango_sim.sqlite3")

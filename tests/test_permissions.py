@@ -87,6 +87,15 @@ APPROVAL_ROUTES = [
     Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
     Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
 ]
+ENTER = ("orders.view_order", "orders.add_order")
+ENTRY_ROUTES = [
+    Route("entry:new", "get", ENTER),
+    # An empty submit: every problem next to its field (422), nothing written.
+    Route("entry:new", "post", ENTER, {"intent": "submit"}, (422,)),
+    Route("entry:rewards", "get", ENTER, {"q": "reward"}),
+    Route("entry:fields", "post", ENTER, {"pick_utid": "U100001"}),
+    Route("entry:preview", "post", ENTER),
+]
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
     Route("orders:facets", "get", ("orders.view_order",)),
@@ -144,6 +153,7 @@ ROUTES = [
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
     *HEALTH_ROUTES,
+    *ENTRY_ROUTES,
 ]
 
 
@@ -348,6 +358,7 @@ MATRIX_ROWS = {
     "Recipient contact data": "orders.view_recipient",
     "Internal notes": "orders.add_note",
     "Refresh an order": "orders.refresh_order",
+    "Enter a new order": "orders.add_order",
     "Resend a digital reward": "orders.resend_reward",
     "Hold / release": "orders.release_order",
     "Approve / reject an order": "orders.approve_order",

@@ -45,6 +45,7 @@ from tango.types import (
     Webhook,
 )
 
+from .exchange import FakeExchangeRates
 from .payloads import tango_line_json, tango_order_json
 from .webhook_api import FakeWebhookAPI
 
@@ -64,7 +65,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango(FakeWebhookAPI):
+class FakeTango(FakeWebhookAPI, FakeExchangeRates):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

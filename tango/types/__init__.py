@@ -17,6 +17,7 @@ from .orders import (
 from .platform import (
     CatalogBrand,
     CatalogEntry,
+    ExchangeRate,
     TangoAccount,
     TangoCustomer,
     Webhook,
@@ -46,6 +47,7 @@ __all__ = [
     "CatalogEntry",
     "CreateOrderResult",
     "Credential",
+    "ExchangeRate",
     "LineItemError",
     "LineItemPage",
     "Money",

@@ -165,3 +165,23 @@ class WebhookReplay:
             to_revision=revision(data.get("toRevision")),
             number_of_events=revision(data.get("numberOfEvents")) or 0,
         )
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """One row of GET /exchangerates (§14.3): one unit of `reward_currency` costs `base_fx`
+    of `base_currency` (the account's)."""
+
+    reward_currency: str
+    base_currency: str
+    base_fx: Decimal | None
+    last_modified: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> ExchangeRate:
+        return cls(
+            reward_currency=str(data.get("rewardCurrency") or "").upper(),
+            base_currency=str(data.get("baseCurrency") or "").upper(),
+            base_fx=parse_decimal(data.get("baseFx")),  # a string in [REF], a number in [SWG]
+            last_modified=parse_datetime(data.get("lastModifiedDate")),
+        )
