@@ -48,6 +48,11 @@ class AuditAction(models.TextChoices):
     WEBHOOK_RENEW = "webhook.renew", "Webhook subscription renewed"
     BALANCE_THRESHOLD = "balance.threshold", "Low-balance threshold changed"
     BALANCE_REFRESH = "balance.refresh", "Balances read from Tango"
+    # reconciliation with Tango: a run started, a mismatch resolved.
+    RECON_RUN = "recon.run", "Reconciliation started"
+    RECON_RESYNC = "recon.resync", "Mismatch re-synced"
+    RECON_ADOPT = "recon.adopt", "Tango's value adopted"
+    RECON_EXPLAIN = "recon.explain", "Mismatch explained"
 
 
 class AuditEntry(models.Model):

@@ -28,6 +28,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Replay a webhook event, renew the subscription (health.*) |         |         |         |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
+| Reconciliation: runs, queue, resolve (recon.*)            |         |    x    |         |   x   |
 | Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
 | Staff users (auth.view/add/change_user)                   |         |         |         |   x   |
 
@@ -54,12 +55,20 @@ SUPPORT = [
     "orders.view_recipient",
     "approvals.edit_waiting_order",
 ]
+# Reconciliation with Tango: the runs, the queue of mismatches, starting a run, resolving one.
+RECON = [
+    "recon.view_reconrun",
+    "recon.view_mismatch",
+    "recon.run_reconciliation",
+    "recon.resolve_mismatch",
+]
 FINANCE = [
     *VIEW,
     "orders.view_reports",
     "orders.export_orders",
     "finance.close_period",
     "finance.change_balancethreshold",
+    *RECON,
     "orders.view_account",
     "orders.view_savedview",
     "orders.add_savedview",

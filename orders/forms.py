@@ -8,7 +8,7 @@ from django import forms
 
 from core import emails, phones
 from orders.actions.resend import RESEND_REASON_CODES, ResendTarget
-from orders.actions.rewards import REASON_CODES
+from orders.actions.rewards import reason_codes
 from orders.models import BulkJob
 
 
@@ -111,7 +111,7 @@ class LineItemActionForm(forms.Form):
 
     def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason_code"].choices = [("", "Choose…"), *REASON_CODES[action].items()]
+        self.fields["reason_code"].choices = [("", "Choose…"), *reason_codes(action).items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

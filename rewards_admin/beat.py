@@ -30,6 +30,8 @@ BEAT_TASKS: list[tuple[str, str, str, float]] = [
     ("check-webhooks", "health.tasks.check_webhooks", "CHECK_WEBHOOKS_EVERY", 300),
     # Balances: read each account, check the change against charges/refunds/funding, alert.
     ("check-balances", "finance.tasks.check_balances", "CHECK_BALANCES_EVERY", 900),
+    # Reconciliation: compare the last RECON_DAYS days with Tango, once a night.
+    ("reconcile-nightly", "recon.tasks.nightly_reconciliation", "RECONCILE_EVERY", 86400),
 ]  # fmt: skip
 
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "recon",
     "health",
     "demo",
 ]
@@ -321,16 +322,11 @@ PLACEMENT_QUEUED_STALE_SECONDS = int(env("PLACEMENT_QUEUED_STALE_SECONDS", "600"
 TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
 TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
-# Sync health (health/): a periodic job whose last success is older than this (and than three
-# of its intervals) puts a banner across the console; the webhook subscription's expiry is
-# alerted this many days ahead, by email to SYNC_ALERT_EMAILS (comma-separated) once a day.
+# Sync health (health/) and balances (finance/balances.py): README's Configuration table.
 SYNC_STALE_AFTER_MINUTES = float(env("SYNC_STALE_AFTER_MINUTES", "30"))
 WEBHOOK_EXPIRY_ALERT_DAYS = float(env("WEBHOOK_EXPIRY_ALERT_DAYS", "7"))
-SYNC_ALERT_EMAILS = env_list("SYNC_ALERT_EMAILS", "")
-# Balances (finance/balances.py): an account under its low-balance threshold is emailed to
-# BALANCE_ALERT_EMAILS at most once a day; a balance check off by more than this is flagged.
-BALANCE_ALERT_EMAILS = env_list("BALANCE_ALERT_EMAILS", "")
-BALANCE_CHECK_TOLERANCE = env("BALANCE_CHECK_TOLERANCE", "0.01")
+SYNC_ALERT_EMAILS = env_list("SYNC_ALERT_EMAILS")
+BALANCE_ALERT_EMAILS = env_list("BALANCE_ALERT_EMAILS")
 # How many days back the periodic "recent" sync re-reads orders and line items.
 TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
@@ -385,6 +381,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reconciliation -----------------------------------------------------------------------
+# Days back (by Tango's createdAt) that the nightly reconciliation compares with Tango.
+RECON_DAYS = int(env("RECON_DAYS", "35"))
 
 # --- Approvals ----------------------------------------------------------------------------
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until

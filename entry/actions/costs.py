@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from approvals.funds import catalog_fee
 from orders.actions.validation import parse_amount
 from orders.models import Account, CatalogItem
@@ -94,7 +96,22 @@ def preview_cost(
     )
 
 
+# Each preview (every change of amount or reward) would otherwise call Tango once.
+RATE_CACHE_SECONDS = 300
+
+
 def _tango_rate(reward: str, base: str) -> tuple[Decimal | None, datetime | None, str]:
+    key = f"entry:fx:{reward.upper()}:{base.upper()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0], cached[1], ""
+    found = _read_rate(reward, base)
+    if found[0] is not None:  # only a rate is kept; a failure is asked again next time
+        cache.set(key, found[:2], RATE_CACHE_SECONDS)
+    return found
+
+
+def _read_rate(reward: str, base: str) -> tuple[Decimal | None, datetime | None, str]:
     try:
         rates = get_client().get_exchange_rates(reward_currency=reward, base_currency=base)
     except TangoError as exc:

@@ -33,8 +33,8 @@ RECHECK_FOR = timedelta(days=1)
 ALERT_EVERY = timedelta(days=1)
 
 
-def tolerance() -> Decimal:
-    return Decimal(str(getattr(settings, "BALANCE_CHECK_TOLERANCE", "0.01")))
+# A balance off by more than a cent is flagged.
+TOLERANCE = Decimal("0.01")
 
 
 def _check(reading: BalanceReading) -> None:
@@ -48,7 +48,7 @@ def _check(reading: BalanceReading) -> None:
     reading.expected = reading.previous_balance - reading.charges + reading.refunds
     reading.expected += reading.funding
     reading.difference = reading.balance - reading.expected
-    reading.flagged = abs(reading.difference) > tolerance()
+    reading.flagged = abs(reading.difference) > TOLERANCE
 
 
 TERMS = ["charges", "refunds", "funding", "expected", "difference", "flagged"]

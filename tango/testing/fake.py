@@ -47,6 +47,7 @@ from tango.types import (
 
 from .exchange import FakeExchangeRates
 from .payloads import tango_line_json, tango_order_json
+from .reasons import ReasonCodesMixin
 from .webhook_api import FakeWebhookAPI
 
 # Seeded orders start here (a Monday); WINDOW covers three days of them.
@@ -65,7 +66,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango(FakeWebhookAPI, FakeExchangeRates):
+class FakeTango(FakeWebhookAPI, FakeExchangeRates, ReasonCodesMixin):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

@@ -80,9 +80,13 @@ class CatalogEntry:
     min_value: Decimal | None
     max_value: Decimal | None
     attributes: tuple[str, ...]  # delivery channels: EMAIL, PHONE, ADDRESS, EMBEDDED
+    # The catalog's `fee {type, value}`: FIXED (account currency) or PERCENTAGE of the value.
+    fee_type: str | None = None
+    fee_value: Decimal | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> CatalogEntry:
+        fee = as_object(data.get("fee"))
         return cls(
             utid=str(data.get("utid") or ""),
             reward_name=parse_str(data.get("rewardName")),
@@ -94,6 +98,8 @@ class CatalogEntry:
             min_value=parse_decimal(data.get("minValue")),
             max_value=parse_decimal(data.get("maxValue")),
             attributes=tuple(str(a) for a in as_list(data.get("attributes"))),
+            fee_type=(parse_str(fee.get("type")) or "").upper() or None,
+            fee_value=parse_decimal(fee.get("value")),
         )
 
 

@@ -64,3 +64,12 @@ def test_without_tangos_rate_the_charge_is_unknown_not_guessed(eur_account, cata
     fake_tango.exchange_rates.clear()
     missing = preview_cost(account=eur_account, item=catalog["link"], amount="100")
     assert missing.rate_problem == "Tango has no exchange rate from USD to EUR."
+
+
+def test_tangos_rate_is_kept_a_few_minutes_and_a_failure_is_not(eur_account, catalog, fake_tango):
+    fake_tango.errors["get_exchange_rates"] = TangoUnavailable("down")
+    assert preview_cost(account=eur_account, item=catalog["link"], amount="100").rate is None
+    fake_tango.errors.clear()
+    for amount in ("100", "120", "150"):  # every keystroke previews again
+        assert preview_cost(account=eur_account, item=catalog["link"], amount=amount).rate
+    assert [name for name, _ in fake_tango.calls] == ["get_exchange_rates"] * 2

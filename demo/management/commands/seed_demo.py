@@ -9,11 +9,13 @@ from approvals.demo import seed_approvals_demo
 from finance.demo import seed_balances_demo
 from health.demo import seed_health_demo
 from orders.demo import seed_demo
+from recon.demo import seed_recon_demo
 
 
 class Command(BaseCommand):
     help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
-    help += "waiting for approval under a demo policy."
+    help += "waiting for approval under a demo policy, and a reconciliation run with a few "
+    help += "mismatches."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -40,3 +42,9 @@ class Command(BaseCommand):
             self.stdout.write("balances read; low-balance thresholds set (acme-usd-02 is low)")
         if seed_health_demo():
             self.stdout.write("a failed webhook event to replay on the sync health page")
+        run = seed_recon_demo()
+        if run is not None:
+            self.stdout.write(
+                f"reconciliation #{run.pk}: {run.found} mismatches with the simulator "
+                f"({run.orders_compared} orders compared, {run.windows} windows)"
+            )
