@@ -26,6 +26,9 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
+| Low-balance thresholds (finance.change_balancethreshold)  |         |    x    |         |   x   |
+| Sync health page (health.view_synchealth)                 |         |         |    x    |   x   |
+| Replay a webhook event, renew the subscription (health.*) |         |         |         |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
 | Reconciliation: runs, queue, resolve (recon.*)            |         |    x    |         |   x   |
@@ -69,6 +72,7 @@ FINANCE = [
     "orders.view_reports",
     "orders.export_orders",
     "finance.close_period",
+    "finance.change_balancethreshold",
     *RECON,
     "orders.view_account",
     "orders.view_savedview",
@@ -87,6 +91,7 @@ MANAGER = [
     "orders.view_account",
     "audit.view_auditentry",
     "approvals.view_approvalpolicy",
+    "health.view_synchealth",
 ]
 ADMIN = [
     *MANAGER,
@@ -96,6 +101,8 @@ ADMIN = [
     "auth.change_user",
     "orders.delete_savedview",
     "approvals.change_policy",
+    "health.replay_webhook",
+    "health.renew_subscription",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

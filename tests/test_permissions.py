@@ -23,7 +23,7 @@ from approvals.models import ApprovalPolicy
 from core.actor import Actor
 from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
-from orders.models import BulkJob, Order, SavedView
+from orders.models import BulkJob, Order, SavedView, WebhookEvent
 from orders.sync import passes
 from recon.models import Mismatch, ReconRun
 from tests.factories import OrderFactory, at_tango
@@ -62,6 +62,22 @@ FINANCE_ROUTES = [
     Route("finance:closes", "get", REPORTS),
     Route("finance:close", "post", (*REPORTS, "finance.close_period"), {}, (302,)),
     Route("finance:close-detail", "get", REPORTS),
+    Route("finance:balances", "get", ("orders.view_account",)),
+    Route("finance:balances-refresh", "post", ("orders.view_account",), {}, (302,)),
+    Route(
+        "finance:balance-threshold",
+        "post",
+        ("orders.view_account", "finance.change_balancethreshold"),
+        {"amount": "100.00"},
+        (302,),
+    ),
+]
+SYNC = ("health.view_synchealth",)
+HEALTH_ROUTES = [
+    Route("health:page", "get", SYNC),
+    Route("health:replay", "post", (*SYNC, "health.replay_webhook"), {}, (302,)),
+    Route("health:renew", "post", (*SYNC, "health.renew_subscription"), {}, (302,)),
+    Route("health:fill", "post", (*SYNC, "health.replay_webhook"), {}, (302,)),
 ]
 DECIDE = ("orders.view_order", "orders.approve_order")
 APPROVAL_ROUTES = [
@@ -179,6 +195,7 @@ ROUTES = [
     *APPROVAL_ROUTES,
     *FOLLOWUP_ROUTES,
     *UPLOAD_ROUTES,
+    *HEALTH_ROUTES,
     *RECON_ROUTES,
     *ENTRY_ROUTES,
 ]
@@ -216,6 +233,13 @@ def world(db, make_user, monkeypatch, fake_tango):
         "upload": Upload.objects.create(
             created_by=owner, filename="team.csv", file_format="csv", status="checked"
         ),
+        "event": WebhookEvent.objects.create(
+            event_id="failed-1",
+            event_type="ConnectivityTest",
+            body="{}",
+            payload={"eventType": "ConnectivityTest", "eventData": {}},
+            processing_error="OperationalError: the database went away",
+        ),
         "close": PeriodClose.objects.create(
             period_start="2026-03-01",
             period_end="2026-03-31",
@@ -236,6 +260,8 @@ def url_for(route: Route, world: dict) -> str:
         if name == "index":
             return reverse(route.name)
         return reverse(route.name, args=["csv" if name == "template" else world["upload"].pk])
+    if route.name == "health:replay":
+        return reverse(route.name, args=[world["event"].pk])
     if route.name == "recon:resolve":
         return reverse(route.name, args=[world["mismatch"].pk])
     if route.name.startswith("approvals:"):
@@ -267,6 +293,8 @@ def finance_url(name: str, world: dict) -> str:
         return reverse("finance:chart-spend", args=[world["order"].account.currency])
     if name in {"export-job", "export-download"}:
         return reverse(f"finance:{name}", args=[world["export"].token])
+    if name == "balance-threshold":
+        return reverse("finance:balance-threshold", args=[world["order"].account.pk])
     if name == "close-detail":
         return reverse("finance:close-detail", args=[world["close"].pk])
     return reverse(f"finance:{name}")
@@ -413,6 +441,9 @@ MATRIX_ROWS = {
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
     "Close a reporting period": "finance.close_period",
+    "Low-balance thresholds": "finance.change_balancethreshold",
+    "Sync health page": "health.view_synchealth",
+    "Replay a webhook": "health.replay_webhook",
     "Reconciliation": "recon.resolve_mismatch",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",

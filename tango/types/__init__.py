@@ -22,6 +22,7 @@ from .platform import (
     TangoAccount,
     TangoCustomer,
     Webhook,
+    WebhookReplay,
 )
 from .values import (
     Address,
@@ -62,6 +63,7 @@ __all__ = [
     "TangoLineItem",
     "TangoOrder",
     "Webhook",
+    "WebhookReplay",
     "mask_email",
     "mask_phone",
     "parse_datetime",

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_approvals_demo
 from entry.demo import seed_followups_demo
+from finance.demo import seed_balances_demo
+from health.demo import seed_health_demo
 from orders.demo import seed_demo
 from recon.demo import seed_recon_demo
 
@@ -42,6 +44,10 @@ class Command(BaseCommand):
             f"{followups.reorderable} failed rewards to re-order"
             + (f", {followups.reordered} re-ordered already" if followups.reordered else "")
         )
+        if seed_balances_demo():
+            self.stdout.write("balances read; low-balance thresholds set (acme-usd-02 is low)")
+        if seed_health_demo():
+            self.stdout.write("a failed webhook event to replay on the sync health page")
         run = seed_recon_demo()
         if run is not None:
             self.stdout.write(
