@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
-from core.dates import day_end, day_start
+from core.dates import DAY_INPUT_ATTRS, day_end, day_start, validate_day
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -21,10 +21,16 @@ class AuditFilter(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label="Object id")
     object_repr = django_filters.CharFilter(lookup_expr="icontains", label="Object")
     at_from = django_filters.DateFilter(
-        method="filter_from", label="From", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_from",
+        label="From",
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     at_to = django_filters.DateFilter(
-        method="filter_to", label="To", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_to",
+        label="To",
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
 
     class Meta:

@@ -43,6 +43,11 @@ class AuditAction(models.TextChoices):
     APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
     APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
     ORDER_EDIT = "order.edit", "Order edited"
+    # reconciliation with Tango: a run started, a mismatch resolved.
+    RECON_RUN = "recon.run", "Reconciliation started"
+    RECON_RESYNC = "recon.resync", "Mismatch re-synced"
+    RECON_ADOPT = "recon.adopt", "Tango's value adopted"
+    RECON_EXPLAIN = "recon.explain", "Mismatch explained"
 
 
 class AuditEntry(models.Model):

@@ -11,6 +11,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Recipient contact data unmasked (view_recipient)          |    x    |         |    x    |   x   |
 | Internal notes (add_note)                                 |    x    |         |    x    |   x   |
 | Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
+| Enter a new order (add_order)                             |    x    |         |    x    |   x   |
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
 | Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
@@ -24,6 +25,7 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
+| Reconciliation: runs, queue, resolve (recon.*)            |         |    x    |         |   x   |
 | Delete anyone's saved view (delete_savedview)             |         |         |         |   x   |
 | Staff users (auth.view/add/change_user)                   |         |         |         |   x   |
 
@@ -44,16 +46,25 @@ SUPPORT = [
     "orders.resend_reward",
     "orders.add_note",
     "orders.refresh_order",
+    "orders.add_order",
     "orders.view_savedview",
     "orders.add_savedview",
     "orders.view_recipient",
     "approvals.edit_waiting_order",
+]
+# Reconciliation with Tango: the runs, the queue of mismatches, starting a run, resolving one.
+RECON = [
+    "recon.view_reconrun",
+    "recon.view_mismatch",
+    "recon.run_reconciliation",
+    "recon.resolve_mismatch",
 ]
 FINANCE = [
     *VIEW,
     "orders.view_reports",
     "orders.export_orders",
     "finance.close_period",
+    *RECON,
     "orders.view_account",
     "orders.view_savedview",
     "orders.add_savedview",

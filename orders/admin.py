@@ -30,6 +30,7 @@ from core.actor import Actor
 from core.masking import mask_details, recipient_display
 from orders.actions.notes import unmask_recipient
 from orders.models import (
+    ADDRESS_COLUMNS,
     Account,
     Brand,
     BulkJob,
@@ -48,13 +49,7 @@ RECIPIENT_FIELDS = (
     "recipient_last_name",
     "recipient_email",
     "recipient_mobile",
-    "address_company",
-    "address_street1",
-    "address_street2",
-    "address_city",
-    "address_state",
-    "address_postal_code",
-    "address_country",
+    *ADDRESS_COLUMNS,
 )
 
 

@@ -19,7 +19,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.dates import DAY_INPUT_ATTRS, validate_day
 from orders.models import Account, Brand, Customer, Order
+from orders.models.order import STATUS_LENGTH
 from orders.statuses import (
     DeliveryMethod,
     EmailStatus,
@@ -36,6 +38,18 @@ NONE_VALUE = "(none)"
 TIME_ZONES = sorted(available_timezones())
 
 
+class AnyStatusField(django_filters.fields.MultipleChoiceField):
+    """Our vocabulary's values as choices, and any other status Tango sent too: Tango adds
+    values (TANGO_API.md §2.3) and one we do not know yet must still be selectable."""
+
+    def valid_value(self, value: Any) -> bool:
+        return bool(value) and len(str(value)) <= STATUS_LENGTH
+
+
+class AnyStatusFilter(django_filters.MultipleChoiceFilter):
+    field_class = AnyStatusField
+
+
 class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
@@ -49,13 +63,13 @@ class OrderFilter(django_filters.FilterSet):
             }
         ),
     )
-    status = django_filters.MultipleChoiceFilter(
+    status = AnyStatusFilter(
         choices=OrderStatus.choices,
         method="filter_status",
         label="Order status",
         widget=forms.CheckboxSelectMultiple,
     )
-    li_status = django_filters.MultipleChoiceFilter(
+    li_status = AnyStatusFilter(
         choices=LineItemStatus.choices,
         method="filter_li_status",
         label="Line-item status",
@@ -100,12 +114,14 @@ class OrderFilter(django_filters.FilterSet):
     created_from = django_filters.DateFilter(
         method="filter_created_from",
         label="Created from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     created_to = django_filters.DateFilter(
         method="filter_created_to",
         label="Created to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     created_within = django_filters.ChoiceFilter(
         choices=[("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days")],
@@ -118,12 +134,14 @@ class OrderFilter(django_filters.FilterSet):
     ordered_from = django_filters.DateFilter(
         method="filter_ordered_from",
         label="Ordered from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     ordered_to = django_filters.DateFilter(
         method="filter_ordered_to",
         label="Ordered to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs=DAY_INPUT_ATTRS),
+        validators=[validate_day],
     )
     tz = django_filters.ChoiceFilter(
         choices=[(name, name) for name in TIME_ZONES],

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
-from core import phones
+from core import emails, phones
 from orders.actions.resend import RESEND_REASON_CODES, ResendTarget
-from orders.actions.rewards import REASON_CODES
+from orders.actions.rewards import reason_codes
 from orders.models import BulkJob
 
 
@@ -29,7 +29,14 @@ class ResendForm(forms.Form):
     destination = forms.ChoiceField(
         choices=DESTINATIONS, initial="same", widget=forms.RadioSelect, label="Send to"
     )
-    new_email = forms.EmailField(required=False, label="Corrected email")
+    # Tango's rules (core/emails.py), not only Django's syntax: a 65-character local part
+    # would pass EmailField and be refused by Tango after the resend was queued.
+    new_email = forms.CharField(
+        required=False,
+        label="Corrected email",
+        validators=[emails.validate_email],
+        widget=forms.EmailInput,
+    )
     new_mobile = forms.CharField(
         required=False,
         label="Corrected mobile (E.164)",
@@ -104,7 +111,7 @@ class LineItemActionForm(forms.Form):
 
     def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason_code"].choices = [("", "Choose…"), *REASON_CODES[action].items()]
+        self.fields["reason_code"].choices = [("", "Choose…"), *reason_codes(action).items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

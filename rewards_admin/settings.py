@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "recon",
     "demo",
 ]
 
@@ -324,6 +325,14 @@ TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tan
 TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
 TANGO_EXTERNAL_REF_PREFIX = env("TANGO_EXTERNAL_REF_PREFIX", "ro")
+# Delivery methods this Tango platform is enabled for (PHONE / QR code need Tango's Mobile
+# Delivery Addendum): the order form offers only these, the validator refuses the others.
+TANGO_DELIVERY_METHODS = [
+    method.upper()
+    for method in env_list(
+        "TANGO_DELIVERY_METHODS", "NONE,EMAIL,PHONE,ADDRESS,EMBEDDED,EMBEDDED_COMPONENT,WHATSAPP"
+    )
+]
 # The simulator's data file (relative to BASE_DIR), shared with the Procfile's `sim` process so
 # `seed_demo` seeds the orders that process serves.
 TANGO_SIM_DATA = env("TANGO_SIM_DATA", "var/tango_sim.sqlite3")
@@ -366,6 +375,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reconciliation -----------------------------------------------------------------------
+# Days back (by Tango's createdAt) that the nightly reconciliation compares with Tango.
+RECON_DAYS = int(env("RECON_DAYS", "35"))
 
 # --- Approvals ----------------------------------------------------------------------------
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until

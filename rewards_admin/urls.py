@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("finance/", include("finance.urls")),
     path("approvals/", include("approvals.urls")),
+    path("recon/", include("recon.urls")),
     path("orders/", include("entry.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),

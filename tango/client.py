@@ -227,6 +227,11 @@ class TangoClient(AsyncOrderEndpoints, PlatformEndpoints):
         _, data = self._post(f"/lineItems/{quote_segment(reference_line_item_id)}/resends", body)
         return ResendResult.from_json(self._object(data))
 
+    def get_line_item_reason_codes(self) -> dict[str, dict[str, str]]:
+        """GET /lineItems/reasonCodes (§7.5): {action: {code: description}}, the action in
+        lower case with underscores ("cancel", "freeze", "unfreeze", "cancel_and_reissue")."""
+        return parse_reason_codes(self._get("/lineItems/reasonCodes"))
+
     def _line_item_action(
         self, action: str, reference_line_item_id: str, reason_code: str, other_reason: str | None
     ) -> None:
@@ -241,7 +246,8 @@ class TangoClient(AsyncOrderEndpoints, PlatformEndpoints):
     def cancel_line_item(
         self, reference_line_item_id: str, *, reason_code: str, other_reason: str | None = None
     ) -> None:
-        """POST /lineItems/{id}/cancel: Choice Products only, within 5 days, unredeemed."""
+        """POST /lineItems/{id}/cancel: Choice Products only, unredeemed, within the program's
+        window (5 days unless customised; the line item's ``canCancel`` says)."""
         self._line_item_action("cancel", reference_line_item_id, reason_code, other_reason)
 
     def freeze_line_item(
@@ -255,6 +261,18 @@ class TangoClient(AsyncOrderEndpoints, PlatformEndpoints):
     ) -> None:
         """POST /lineItems/{id}/unfreeze."""
         self._line_item_action("unfreeze", reference_line_item_id, reason_code, other_reason)
+
+
+def parse_reason_codes(data: Any) -> dict[str, dict[str, str]]:
+    """Tango's {"FREEZE": {code: description}, ...} as {"freeze": {code: description}}; any
+    action or code Tango adds is kept, anything that is not a string table is left out."""
+    tables: dict[str, dict[str, str]] = {}
+    for action, codes in (data or {}).items() if isinstance(data, Mapping) else ():
+        if isinstance(codes, Mapping):
+            tables[str(action).lower().replace("-", "_")] = {
+                str(code): str(text or code) for code, text in codes.items()
+            }
+    return tables
 
 
 # --- one client per process: THE seam (tests install tango.testing.FakeTango through it) ------

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .transport import TangoTransport, quote_segment
-from .types import CatalogBrand, TangoAccount, TangoCustomer, Webhook
+from .types import CatalogBrand, ExchangeRate, TangoAccount, TangoCustomer, Webhook
 
 _T = TypeVar("_T")
 
@@ -37,6 +37,24 @@ class PlatformEndpoints(TangoTransport):
             CatalogBrand.from_json(brand)
             for brand in data.get("brands") or ()
             if isinstance(brand, Mapping)
+        )
+
+    def get_exchange_rates(
+        self, *, reward_currency: str | None = None, base_currency: str | None = None
+    ) -> tuple[ExchangeRate, ...]:
+        """GET /exchangerates (§14.3), unpaginated; filtered to one reward and/or base
+        (account) currency when given. Tango lists only cross-currency pairs."""
+        data = self._object(
+            self._get(
+                "/exchangerates",
+                reward_currency=reward_currency.upper() if reward_currency else None,
+                base_currency=base_currency.upper() if base_currency else None,
+            )
+        )
+        return tuple(
+            ExchangeRate.from_json(item)
+            for item in data.get("exchangeRates") or ()
+            if isinstance(item, Mapping)
         )
 
     # --- webhooks (§13.1) --------------------------------------------------------------------

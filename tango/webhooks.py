@@ -76,13 +76,24 @@ def _first(value: Any) -> Any:
     return value
 
 
+# Tango's envelopes are a few levels deep; a body nested deeper is refused before it is
+# stored (JSON 100,000 levels deep would otherwise end in a RecursionError).
+MAX_NESTING = 32
+# `revision` is stored in a BigIntegerField (a signed 64-bit integer).
+MAX_REVISION = 2**63 - 1
+
+
 def parse_envelope(body: bytes) -> Envelope:
     try:
         payload = json.loads(body)
+    except RecursionError as exc:
+        raise InvalidWebhook(f"body is nested more than {MAX_NESTING} levels deep") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidWebhook("body is not JSON") from exc
     if not isinstance(payload, dict):
         raise InvalidWebhook("body is not a JSON object")
+    if _nested_deeper_than(payload, MAX_NESTING):
+        raise InvalidWebhook(f"body is nested more than {MAX_NESTING} levels deep")
     event_id = payload.get("eventId")
     if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 64:
         raise InvalidWebhook("eventId missing or invalid")
@@ -93,15 +104,36 @@ def parse_envelope(body: bytes) -> Envelope:
         raise InvalidWebhook("eventData is not an object")
     category = _first(payload.get("category", payload.get("categories")))
     revision = payload.get("revision")
+    if not isinstance(revision, int) or isinstance(revision, bool):
+        revision = None
+    elif not 0 <= revision <= MAX_REVISION:
+        raise InvalidWebhook(f"revision out of range (0 to {MAX_REVISION})")
     occurred = payload.get("eventOccurredAt")
     return Envelope(
         event_id=event_id.strip(),
         event_type=event_type.strip(),
         category=str(category or "")[:20],
-        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+        revision=revision,
         occurred_at=_parse_moment(occurred),
         payload=payload,
     )
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON `value` has objects or arrays more than `limit` levels deep (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _event_type(payload: Mapping[str, Any]) -> Any:

@@ -25,6 +25,7 @@ from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
 from orders.models import BulkJob, Order, SavedView
 from orders.sync import passes
+from recon.models import Mismatch, ReconRun
 from tests.factories import OrderFactory, at_tango
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
@@ -70,6 +71,34 @@ APPROVAL_ROUTES = [
     Route("approvals:order-decide", "post", DECIDE, {"decision": "approve"}, (302,)),
     Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
     Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
+]
+RECON = ("recon.view_mismatch", "recon.view_reconrun")
+RECON_ROUTES = [
+    Route("recon:queue", "get", RECON),
+    Route("recon:runs", "get", RECON),
+    Route(
+        "recon:start",
+        "post",
+        (*RECON, "recon.run_reconciliation"),
+        {"start": "2026-03-01", "end": "2026-03-02"},
+        (302,),
+    ),
+    Route(
+        "recon:resolve",
+        "post",
+        (*RECON, "recon.resolve_mismatch"),
+        {"action": "explain", "note": "known"},
+        (302,),
+    ),
+]
+ENTER = ("orders.view_order", "orders.add_order")
+ENTRY_ROUTES = [
+    Route("entry:new", "get", ENTER),
+    # An empty submit: every problem next to its field (422), nothing written.
+    Route("entry:new", "post", ENTER, {"intent": "submit"}, (422,)),
+    Route("entry:rewards", "get", ENTER, {"q": "reward"}),
+    Route("entry:fields", "post", ENTER, {"pick_utid": "U100001"}),
+    Route("entry:preview", "post", ENTER),
 ]
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
@@ -127,6 +156,8 @@ ROUTES = [
     ),
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
+    *RECON_ROUTES,
+    *ENTRY_ROUTES,
 ]
 
 
@@ -143,7 +174,11 @@ def world(db, make_user, monkeypatch, fake_tango):
     waiting = OrderFactory(state="draft", amount="900.00")
     ApprovalPolicy.objects.create(version=1, per_order_limits={"USD": "500.00"})
     submit_orders([waiting], actor=Actor.system())
+    run = ReconRun.objects.create(start=timezone.now() - timedelta(days=1), end=timezone.now())
     return {
+        "mismatch": Mismatch.objects.create(
+            first_run=run, last_run=run, kind="missing_at_tango", reference_order_id="RA-1"
+        ),
         "order": order,
         "waiting": waiting,
         "line_item": order.line_items.get(),
@@ -171,6 +206,8 @@ def url_for(route: Route, world: dict) -> str:
     name = route.name.split(":")[1]
     if route.name.startswith("finance:"):
         return finance_url(name, world)
+    if route.name == "recon:resolve":
+        return reverse(route.name, args=[world["mismatch"].pk])
     if route.name.startswith("approvals:"):
         if name.startswith("order-"):
             return reverse(route.name, args=[world["waiting"].pk])
@@ -320,6 +357,7 @@ MATRIX_ROWS = {
     "Recipient contact data": "orders.view_recipient",
     "Internal notes": "orders.add_note",
     "Refresh an order": "orders.refresh_order",
+    "Enter a new order": "orders.add_order",
     "Resend a digital reward": "orders.resend_reward",
     "Hold / release": "orders.release_order",
     "Approve / reject an order": "orders.approve_order",
@@ -333,6 +371,7 @@ MATRIX_ROWS = {
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
     "Close a reporting period": "finance.close_period",
+    "Reconciliation": "recon.resolve_mismatch",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",
 }

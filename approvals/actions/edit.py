@@ -23,7 +23,7 @@ from core.actor import Actor
 from core.errors import ActionNotAllowed
 from orders import events
 from orders.actions.validation import parse_amount, validate_order
-from orders.models import Order
+from orders.models import ADDRESS_COLUMNS, Order
 from orders.statuses import PlacementState as _P
 
 EDITABLE = ("amount", "recipient_first_name", "recipient_last_name", "recipient_email")
@@ -66,7 +66,7 @@ def edit_waiting_order(
             recipient_last_name=recipient_last_name,
             recipient_email=recipient_email,
             recipient_mobile=line.recipient_mobile,
-            address={k[8:]: getattr(line, k) for k in _ADDRESS_COLUMNS},
+            address={k[8:]: getattr(line, k) for k in ADDRESS_COLUMNS},
         ).raise_if_any()
         new = {
             "amount": parse_amount(amount),
@@ -101,17 +101,6 @@ def edit_waiting_order(
             after={"fields": changed, **({"amount": str(order.amount)} if before else {})},
         )
     return order
-
-
-_ADDRESS_COLUMNS = (
-    "address_company",
-    "address_street1",
-    "address_street2",
-    "address_city",
-    "address_state",
-    "address_postal_code",
-    "address_country",
-)
 
 
 def _reevaluate(order: Order, actor: Actor) -> None:

@@ -29,6 +29,7 @@ from orders.actions.payloads import recipient_fields
 from orders.actions.placement import enqueue_placement
 from orders.actions.validation import (
     check_account,
+    check_order_details,
     clean_address,
     parse_amount,
     validate_order,
@@ -75,12 +76,15 @@ def create_order(
     address: Mapping[str, str] | None = None,
     actor: Actor,
     submit: bool = True,
+    external_ref_id: str = "",
     **details: Unpack[OrderDetails],
 ) -> Order:
     """Validate and store a single-reward order; with `submit`, queue it for placement.
 
     Keys of `address`: company, street1, street2, city, state, postal_code, country.
-    Raises ValidationFailed with every problem, in words staff can act on.
+    Raises ValidationFailed with every problem, in words staff can act on. `external_ref_id`
+    (default: a new one) lets an entry point derive it from a one-time form token, so a
+    second submit of the same form hits the unique constraint instead of a second order.
     """
     entered = clean_address(address)
     recipient = {
@@ -98,6 +102,7 @@ def create_order(
         delivery_method=delivery_method,
         address=entered,
         **{f"recipient_{key}": value for key, value in recipient.items()},
+        **details,
     ).raise_if_any()
     value = parse_amount(amount)
     assert value is not None  # validated just above
@@ -107,6 +112,7 @@ def create_order(
             actor=actor,
             submit=submit,
             details=details,
+            external_ref_id=external_ref_id,
             amount=value,
             currency=catalog_item.currency if catalog_item else account.currency,
             delivery_method=delivery_method,
@@ -150,6 +156,7 @@ def create_bulk_order(
     """
     problems = Problems()
     check_account(problems, account)
+    check_order_details(problems, details)
     if not account.async_orders_enabled:
         problems.add(
             "account",
@@ -208,14 +215,20 @@ def create_bulk_order(
 
 
 def _new_order(
-    *, account: Account, actor: Actor, submit: bool, details: OrderDetails, **columns: Any
+    *,
+    account: Account,
+    actor: Actor,
+    submit: bool,
+    details: OrderDetails,
+    external_ref_id: str = "",
+    **columns: Any,
 ) -> Order:
-    """The order row, with its externalRefID (made here, never changed)."""
+    """The order row, with its externalRefID (made here unless given, never changed)."""
     unknown = set(details) - set(OrderDetails.__annotations__)
     if unknown:
         raise TypeError(f"unexpected order details: {', '.join(sorted(unknown))}")
     return Order.objects.create(
-        external_ref_id=new_external_ref_id(),
+        external_ref_id=external_ref_id or new_external_ref_id(),
         customer_id=account.customer_id,
         account=account,
         state=_P.QUEUED if submit else _P.DRAFT,

@@ -12,11 +12,12 @@ refuses with it.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -70,6 +71,48 @@ def resend_blocker(line_item: LineItem, *, now: datetime | None = None) -> str |
     return None
 
 
+def throttle_blocker(
+    line_item: LineItem, target: ResendTarget, *, now: datetime | None = None
+) -> str | None:
+    """Why a resend is refused within Tango's window after the last one (None: allowed).
+
+    Another resend of the same intent (a second click, a second tab) would only wait for the
+    window and then reach the recipient twice, so it is refused with the time left. A
+    corrected address (confirmed in the form) other than the one just used is a new intent:
+    it is queued and sent when the window opens.
+    """
+    now = now or timezone.now()
+    if line_item.last_resent_at is None:
+        return None
+    opens = line_item.last_resent_at + RESEND_THROTTLE
+    if opens <= now:
+        return None
+    if (target.new_email or target.new_mobile) and not _same_as_last_resend(line_item, target):
+        return None
+    ago = max(0, int((now - line_item.last_resent_at).total_seconds()))
+    left = max(1, math.ceil((opens - now).total_seconds()))
+    return (
+        f"Tango accepts one resend per reward every {int(RESEND_THROTTLE.total_seconds())} "
+        f"seconds: this one was resent {ago} s ago, try again in {left} s "
+        "(a corrected address can be sent now)."
+    )
+
+
+def _same_as_last_resend(line_item: LineItem, target: ResendTarget) -> bool:
+    """Whether `target` is where the last completed resend of `line_item` went."""
+    request_id = (
+        OrderEvent.objects.filter(line_item_id=line_item.pk, kind=OrderEvent.Kind.RESENT)
+        .order_by("-pk")
+        .values_list("details__request_event_id", flat=True)
+        .first()
+    )
+    last = OrderEvent.objects.filter(pk=request_id).values_list("details", flat=True).first()
+    last_email, last_mobile = (last or {}).get("new_email") or "", (last or {}).get("new_mobile")
+    return (
+        last_email.lower() == target.new_email.lower() and (last_mobile or "") == target.new_mobile
+    )
+
+
 def resend_available_at(line_item: LineItem) -> datetime | None:
     """When Tango's 30-second resend window reopens (None when it is open)."""
     if line_item.last_resent_at is None:
@@ -106,29 +149,27 @@ def request_resend(
     bulk_job_id: int | None = None,
     enqueue: bool = True,
 ) -> OrderEvent:
-    """Claim the line item's resend marker and queue the resend (refused if one is in flight).
+    """Claim the line item's resend marker and queue the resend.
 
-    The claim is a conditional UPDATE, so two requests racing (a double click, two tabs) end
-    with exactly one resend queued; the loser gets ActionNotAllowed.
+    Refused (ActionNotAllowed, saying why) while one is in flight and within Tango's throttle
+    window of the last resend (see `throttle_blocker`). The checks run under a row lock, so
+    requests racing (a double click, two tabs) end with exactly one resend queued.
     """
-    line_item = LineItem.objects.select_related("order").get(pk=line_item_id)
-    now = timezone.now()
-    blocker = resend_blocker(line_item, now=now)
-    if blocker:
-        raise ActionNotAllowed(blocker)
-    if (target.new_email or target.new_mobile) and not target.reason:
-        raise ActionNotAllowed("Give a reason when sending to a corrected address.")
     with transaction.atomic():
-        claimed = (
-            LineItem.objects.filter(pk=line_item_id)
-            .filter(
-                Q(resend_requested_at__isnull=True)
-                | Q(resend_requested_at__lt=now - RESEND_MARKER_STALE)
-            )
-            .update(resend_requested_at=now)
+        # The row lock serialises every request for this reward (two tabs, a double click, a
+        # bulk job): each one sees the marker or `last_resent_at` the one before it committed.
+        line_item = (
+            LineItem.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=line_item_id)
         )
-        if not claimed:
-            raise ActionNotAllowed("A resend is already queued for this reward.")
+        now = timezone.now()
+        blocker = resend_blocker(line_item, now=now) or throttle_blocker(line_item, target, now=now)
+        if blocker:
+            raise ActionNotAllowed(blocker)
+        if (target.new_email or target.new_mobile) and not target.reason:
+            raise ActionNotAllowed("Give a reason when sending to a corrected address.")
+        LineItem.objects.filter(pk=line_item_id).update(resend_requested_at=now)
         where = target.describe()
         event = events.resend_requested(
             line_item=line_item,

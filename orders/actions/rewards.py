@@ -3,16 +3,17 @@
 Credentials are never stored: a reveal fetches them from Tango (GET /orders/{id}, or
 GET /lineItems/{id} for multi-line orders), writes the audit and timeline rows, and hands them
 to the view for one response. Cancel/freeze/unfreeze (TANGO_API.md §7.3) only exist for Choice
-products within 5 calendar days of issue; Tango answers 202, so we re-read the line item to show
-the effect. No transaction is open while Tango is called.
+products within the program's window, which Tango states per line item (canCancel / canFreeze);
+the reasons are Tango's (GET /lineItems/reasonCodes, cached). Tango answers 202, so we re-read
+the line item to show the effect. No transaction is open while Tango is called.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
 
+from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.records import record
@@ -25,50 +26,38 @@ from tango.client import get_client
 from tango.errors import TangoError
 from tango.types import Reward
 
-# Tango: cancel/freeze only within 5 calendar days of issue (§7.3).
-ACTION_WINDOW = timedelta(days=5)
+logger = logging.getLogger(__name__)
+
 LINE_ITEM_ACTIONS = ("cancel", "freeze", "unfreeze")
 AUDIT_ACTIONS = {
     "cancel": AuditAction.LINE_ITEM_CANCEL,
     "freeze": AuditAction.LINE_ITEM_FREEZE,
     "unfreeze": AuditAction.LINE_ITEM_UNFREEZE,
 }
-CANCEL_REASON_CODES = {
-    "DELIVERY_INFO": "Wrong delivery details",
-    "REWARD_AMOUNT": "Wrong amount",
-    "REWARD_TYPE": "Wrong reward",
-    "RECIPIENT": "Wrong recipient",
-    "CURRENCY": "Wrong currency",
-    "RECIPIENT_REQUESTED": "Recipient asked for it",
-    "RECIPIENT_OBLIGATIONS": "Recipient obligations not met",
-    "DUPLICATE": "Duplicate",
-    "FRAUD": "Fraud",
-    "OTHER": "Other",
-}
-FREEZE_REASON_CODES = {
-    "DELIVERY_INFO": "Wrong delivery details",
-    "REWARD_AMOUNT": "Wrong amount",
-    "REWARD_TYPE": "Wrong reward",
-    "VERIFY_ORDER": "Verify the order",
-    "FRAUD": "Fraud",
-    "OTHER": "Other",
-}
-REASON_CODES = {
-    "cancel": CANCEL_REASON_CODES,
-    "freeze": FREEZE_REASON_CODES,
-    "unfreeze": FREEZE_REASON_CODES,
-}
+# Tango's reason codes (GET /lineItems/reasonCodes) change rarely: read them at most this often.
+REASON_CODES_CACHE_KEY = "tango:line-item-reason-codes"
+REASON_CODES_CACHE_SECONDS = 6 * 3600
 
 
-def action_deadline(line_item: LineItem) -> datetime | None:
-    """Last moment Tango accepts a cancel or freeze of this reward."""
-    return line_item.date_issued + ACTION_WINDOW if line_item.date_issued else None
+def reason_codes(action: str) -> dict[str, str]:
+    """Tango's reason codes for `action` ({code: description}), cached for 6 hours; empty if
+    Tango cannot be reached and none are cached (the form then offers none, the action waits)."""
+    tables = cache.get(REASON_CODES_CACHE_KEY)
+    if tables is None:
+        try:
+            tables = get_client().get_line_item_reason_codes()
+        except TangoError as exc:
+            logger.warning("reason codes: GET /lineItems/reasonCodes failed: %s", exc)
+            cache.set(REASON_CODES_CACHE_KEY, {}, 60)  # one try a minute, not one per form
+            return {}
+        cache.set(REASON_CODES_CACHE_KEY, tables, REASON_CODES_CACHE_SECONDS)
+    return dict(tables.get(action) or {})
 
 
-def line_item_action_blocker(
-    line_item: LineItem, action: str, *, now: datetime | None = None
-) -> str | None:
-    now = now or timezone.now()
+def line_item_action_blocker(line_item: LineItem, action: str) -> str | None:
+    """Why `action` is not possible now, or None. Tango decides the window (5 days unless the
+    program customised it): its canCancel / canFreeze flags, stored by the line-item sync and
+    re-read after every action, are the rule; no day count of ours."""
     if action not in LINE_ITEM_ACTIONS:
         return "Unknown action."
     if not line_item.reference_line_item_id:
@@ -84,9 +73,6 @@ def line_item_action_blocker(
     catalog = line_item.catalog_item
     if catalog is not None and not catalog.is_choice_product:
         return "Tango only allows this for Choice products such as Reward Link."
-    deadline = action_deadline(line_item)
-    if deadline and now > deadline:
-        return f"Tango's 5-day window closed on {timezone.localtime(deadline):%Y-%m-%d %H:%M}."
     if action == "freeze" and line_item.reward_status == RewardStatus.FROZEN:
         return "It is already frozen."
     allowed = line_item.can_cancel if action == "cancel" else line_item.can_freeze
@@ -96,7 +82,10 @@ def line_item_action_blocker(
             "Tango right after placement (Refresh from Tango if this stays)."
         )
     if not allowed:
-        return f"Tango does not allow a {action} for this reward (it may be redeemed)."
+        return (
+            f"Tango does not allow a {action} for this reward now (its window may have closed, "
+            "or it was redeemed)."
+        )
     return None
 
 
@@ -152,8 +141,9 @@ def perform_line_item_action(
     blocker = line_item_action_blocker(line_item, action)
     if blocker:
         raise ActionNotAllowed(blocker)
-    if reason_code not in REASON_CODES[action]:
-        raise ActionNotAllowed("Choose a reason.")
+    codes = reason_codes(action)
+    if reason_code not in codes:
+        raise ActionNotAllowed("Choose one of Tango's reasons.")
     if reason_code == "OTHER" and not other_reason.strip():
         raise ActionNotAllowed("Describe the reason when choosing Other.")
     client = get_client()
@@ -183,7 +173,7 @@ def perform_line_item_action(
             actor=actor,
             action=action,
             reason_code=reason_code,
-            reason_label=REASON_CODES[action][reason_code],
+            reason_label=codes[reason_code],
             other_reason=other_reason,
             old_status=before["reward_status"],
             new_status=after["reward_status"],

@@ -4,9 +4,11 @@
 (create_order, and create_bulk_order once per line), and the order form and the CSV dry run
 are meant to, so a person sees every field's problem at once instead of the first one. Keys
 are the entry fields: account, utid, amount, delivery_method, recipient_first_name,
-recipient_last_name, recipient_email, recipient_mobile and address_<key> (ADDRESS_KEYS).
-The rules are Tango's (TANGO_API.md §4.1) as far as we can check them before sending; the
-phone rule is core.phones.
+recipient_last_name, recipient_email, recipient_mobile, address_<key> (ADDRESS_KEYS) and the
+order's details (sender_first_name, sender_last_name, sender_email, email_subject, message,
+etid, campaign, notes, purchase_order_number). The rules are Tango's (TANGO_API.md §4.1) as
+far as we can check them before sending: what an order needs here, the fields' shapes and
+lengths in validation_fields.py; the phone rule is core.phones.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.validators import EmailValidator
 
 from core import phones
 from core.errors import Problems
+from orders.actions import validation_fields as shapes
 from orders.models import Account, CatalogItem
 from orders.statuses import (
     CREATE_DELIVERY_METHODS,
@@ -35,7 +38,7 @@ _NEEDS_RECIPIENT = frozenset(
     {DeliveryMethod.EMAIL, DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP, DeliveryMethod.ADDRESS}
 )
 # Catalog attribute a delivery method needs (NONE only needs a digital item).
-_CHANNEL_FOR_METHOD = {
+CHANNEL_FOR_METHOD = {
     DeliveryMethod.EMAIL: "EMAIL",
     DeliveryMethod.PHONE: "PHONE",
     DeliveryMethod.WHATSAPP: "PHONE",
@@ -77,7 +80,7 @@ def parse_amount(
 
 def validate_order(
     *,
-    account: Account,
+    account: Account | None,
     catalog_item: CatalogItem | None,
     utid: str,
     amount: Decimal | str | int,
@@ -87,11 +90,20 @@ def validate_order(
     recipient_email: str = "",
     recipient_mobile: str = "",
     address: Mapping[str, str] | None = None,
+    sender_first_name: str = "",
+    sender_last_name: str = "",
+    sender_email: str = "",
+    email_subject: str = "",
+    message: str = "",
+    etid: str = "",
+    campaign: str = "",
+    notes: str = "",
+    purchase_order_number: str = "",
 ) -> Problems:
     """Every reason Tango would refuse this order, in words staff can act on (none: falsy).
 
     `catalog_item` is the item for `utid` when we know it; an unknown utid is left for Tango
-    to judge (the catalog sync may not have it yet).
+    to judge (the catalog sync may not have it yet). `account` None: none was chosen.
     """
     problems = Problems()
     value = parse_amount(amount, problems)
@@ -100,13 +112,17 @@ def validate_order(
     if not method_ok:
         problems.add(
             "delivery_method",
-            f"Delivery method {delivery_method} cannot be used for a new order; use one of "
-            f"{', '.join(sorted(CREATE_DELIVERY_METHODS))}.",
+            f"Delivery method {delivery_method or '(none)'} cannot be used for a new order; "
+            f"use one of {', '.join(sorted(CREATE_DELIVERY_METHODS))}.",
         )
+    else:
+        shapes.check_platform_method(problems, delivery_method)
     if not utid.strip():
         problems.add("utid", "A utid is required.")
+    shapes.check_utid(problems, utid)
     if catalog_item is not None:
         _check_item(problems, catalog_item, value, delivery_method if method_ok else None)
+    entered = clean_address(address)
     _check_recipient(
         problems,
         delivery_method,
@@ -114,13 +130,81 @@ def validate_order(
         last_name=recipient_last_name,
         email=recipient_email,
         mobile=recipient_mobile,
-        address=clean_address(address),
+        address=entered,
+    )
+    shapes.check_recipient_names(
+        problems, delivery_method, first_name=recipient_first_name, last_name=recipient_last_name
+    )
+    shapes.check_text_number(problems, delivery_method, recipient_mobile)
+    if delivery_method in PHYSICAL_DELIVERY_METHODS:
+        shapes.check_address(problems, entered)
+    check_order_details(
+        problems,
+        {
+            "sender_first_name": sender_first_name,
+            "sender_last_name": sender_last_name,
+            "sender_email": sender_email,
+            "etid": etid,
+            "email_subject": email_subject,
+            "message": message,
+            "campaign": campaign,
+            "notes": notes,
+            "purchase_order_number": purchase_order_number,
+        },
     )
     return problems
 
 
-def check_account(problems: Problems, account: Account) -> None:
-    if account.status != AccountStatus.ACTIVE:
+def required_fields(delivery_method: str) -> set[str]:
+    """The entry fields an order with this delivery method cannot go without (the form marks
+    the others optional); the rules below say the same."""
+    required = {"account", "utid", "amount", "delivery_method"}
+    if delivery_method in _NEEDS_RECIPIENT:
+        required.add("recipient_first_name")
+    if delivery_method == DeliveryMethod.EMAIL:
+        required.add("recipient_email")
+    if delivery_method in (DeliveryMethod.PHONE, DeliveryMethod.WHATSAPP):
+        required.add("recipient_mobile")
+    if delivery_method in PHYSICAL_DELIVERY_METHODS:
+        required |= {"recipient_last_name", *(f"address_{key}" for key in _ADDRESS_REQUIRED)}
+    return required
+
+
+def check_order_details(problems: Problems, details: Mapping[str, str]) -> None:
+    """The per-order fields alone (a bulk order's, said once for all its lines)."""
+    shapes.check_sender(
+        problems,
+        first_name=details.get("sender_first_name", ""),
+        last_name=details.get("sender_last_name", ""),
+        email=details.get("sender_email", ""),
+    )
+    shapes.check_details(
+        problems,
+        etid=details.get("etid", ""),
+        **{key: details.get(key, "") for key in shapes.TEXT_MAX},
+    )
+
+
+def methods_for_item(item: CatalogItem | None) -> list[str]:
+    """The delivery methods a new order of `item` can use here: the item's channels (all of
+    them for an unknown item) and the platform's, in DeliveryMethod's order."""
+    channels = {str(c).upper() for c in (item.delivery_methods if item else None) or []}
+    allowed = []
+    for method in DeliveryMethod.values:
+        if method not in CREATE_DELIVERY_METHODS or method not in shapes.platform_methods():
+            continue
+        if method == DeliveryMethod.NONE:
+            if "ADDRESS" not in channels:
+                allowed.append(method)
+        elif not channels or CHANNEL_FOR_METHOD.get(method) in channels:
+            allowed.append(method)
+    return allowed
+
+
+def check_account(problems: Problems, account: Account | None) -> None:
+    if account is None:
+        problems.add("account", "Choose the account to pay from.")
+    elif account.status != AccountStatus.ACTIVE:
         problems.add(
             "account",
             f"Account {account.identifier} is {account.status}; Tango only accepts orders "
@@ -157,7 +241,7 @@ def _check_item(
     if delivery_method == DeliveryMethod.NONE:
         if "ADDRESS" in channels:
             problems.add("delivery_method", f"{name} is mailed; NONE delivery is not possible.")
-    elif channels and _CHANNEL_FOR_METHOD.get(delivery_method) not in channels:
+    elif channels and CHANNEL_FOR_METHOD.get(delivery_method) not in channels:
         problems.add(
             "delivery_method",
             f"{name} cannot be delivered by {delivery_method}; it supports "

@@ -7,10 +7,11 @@ is audited, so a database leak exposes no gift-card codes.
 
 from orders.models.catalog import MONEY, Account, Brand, CatalogItem, Customer
 from orders.models.events import OrderEvent, WebhookEvent
-from orders.models.order import LineItem, Order
+from orders.models.order import ADDRESS_COLUMNS, LineItem, Order
 from orders.models.staff import BulkJob, SavedView
 
 __all__ = [
+    "ADDRESS_COLUMNS",
     "MONEY",
     "Account",
     "Brand",

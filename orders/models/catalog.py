@@ -73,6 +73,10 @@ class CatalogItem(models.Model):
     reward_type = models.CharField(max_length=40, blank=True)
     # Delivery channels from the catalog's `attributes` (EMAIL, PHONE, ADDRESS, EMBEDDED).
     delivery_methods = models.JSONField(default=list, blank=True)
+    # The catalog's fee per reward: FIXED (in the account's currency) or PERCENTAGE of the
+    # value; blank when the catalog states none (approvals/funds.py catalog_fee reads them).
+    fee_type = models.CharField(max_length=12, blank=True)
+    fee_value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     status = models.CharField(max_length=20, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 

@@ -42,8 +42,8 @@ class OrderEvent(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=10, choices=EventSource.choices)
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    old_status = models.CharField(max_length=24, blank=True)
-    new_status = models.CharField(max_length=24, blank=True)
+    old_status = models.CharField(max_length=64, blank=True)  # any Tango status (order.py)
+    new_status = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

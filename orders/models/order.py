@@ -20,6 +20,22 @@ from orders.statuses import (
     RewardStatus,
 )
 
+# Tango's status columns hold any value Tango sends, not only our vocabulary's (Tango adds
+# values, TANGO_API.md §2.3; e.g. "SCHEDULED DELIVERY", 18 characters): choices label the known
+# ones, the column never cuts or rejects another.
+STATUS_LENGTH = 64
+
+# LineItem's postal address columns, in form order (address_<key>).
+ADDRESS_COLUMNS = (
+    "address_company",
+    "address_street1",
+    "address_street2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "address_country",
+)
+
 
 class Order(models.Model):
     # Our idempotency key at Tango; generated before the order is ever enqueued.
@@ -37,7 +53,7 @@ class Order(models.Model):
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
 
     tango_status = models.CharField(
-        "order status", max_length=16, choices=OrderStatus.choices, blank=True
+        "order status", max_length=STATUS_LENGTH, choices=OrderStatus.choices, blank=True
     )
     state = models.CharField(
         max_length=20, choices=PlacementState.choices, default=PlacementState.DRAFT
@@ -135,14 +151,20 @@ class LineItem(models.Model):
     amount_charged_total = models.DecimalField(**MONEY, null=True, blank=True)
 
     status = models.CharField(
-        "line-item status", max_length=10, choices=LineItemStatus.choices, blank=True
+        "line-item status", max_length=STATUS_LENGTH, choices=LineItemStatus.choices, blank=True
     )
     delivery_method = models.CharField(
         max_length=20, choices=DeliveryMethod.choices, default=DeliveryMethod.EMAIL
     )
-    email_status = models.CharField(max_length=14, choices=EmailStatus.choices, blank=True)
-    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, blank=True)
-    reward_status = models.CharField(max_length=20, choices=RewardStatus.choices, blank=True)
+    email_status = models.CharField(
+        max_length=STATUS_LENGTH, choices=EmailStatus.choices, blank=True
+    )
+    delivery_status = models.CharField(
+        max_length=STATUS_LENGTH, choices=DeliveryStatus.choices, blank=True
+    )
+    reward_status = models.CharField(
+        max_length=STATUS_LENGTH, choices=RewardStatus.choices, blank=True
+    )
     # What Tango's line-item read says (canCancel / canFreeze); None until it has been read
     # (POST /orders does not say), so the console does not claim "Tango does not allow it".
     can_cancel = models.BooleanField(null=True, default=None)

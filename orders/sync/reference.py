@@ -208,6 +208,8 @@ def _item_changes(row: CatalogItem, entry: CatalogEntry) -> Changes:
     changes.set("max_value", quantize(entry.max_value))
     changes.set_str("reward_type", entry.reward_type)
     changes.set("delivery_methods", list(entry.attributes))
+    changes.set_str("fee_type", entry.fee_type)
+    changes.set("fee_value", entry.fee_value)
     changes.set_str("status", entry.status)
     return changes
 

@@ -7,6 +7,7 @@ filters and the `{% recipient %}` tag.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django import template
@@ -42,9 +43,13 @@ def safe_link(value: str | None) -> str:
 @register.filter
 def status_class(value: str | None) -> str:
     """One CSS class per Tango status value, so a colour means the same thing everywhere."""
-    return f"status-{value}" if value else "status-none"
+    if not value:
+        return "status-none"
+    # A value outside our vocabularies (Tango added one) gets one neutral class.
+    return f"status-{value}" if value in _all_labels() else "status-other"
 
 
+@cache
 def _all_labels() -> dict[str, str]:
     labels: dict[str, str] = {}
     for vocabulary in (

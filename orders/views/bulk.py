@@ -40,9 +40,20 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(ACTION_PERMS[action]):
         raise PermissionDenied(needed_role_text(ACTION_PERMS[action]))
     if form.cleaned_data["all_matching"]:
-        matching = OrderFilter(
+        filterset = OrderFilter(
             QueryDict(form.cleaned_data["query_string"]), queryset=Order.objects.all()
-        ).qs
+        )
+        if not filterset.is_valid():
+            # The list leaves an unusable filter value out; a bulk job must not act on the
+            # wider set of orders that would give.
+            fields = filterset.form.fields
+            problems = " ".join(
+                f"{fields[name].label if name in fields else 'Filter'}: {' '.join(errors)}"
+                for name, errors in filterset.form.errors.items()
+            )
+            messages.error(request, f"No bulk job was started: the filter is not valid. {problems}")
+            return redirect(back)
+        matching = filterset.qs
         # One more than allowed, so the action can say "too many" instead of cutting silently.
         ids = matching.newest_ids(MAX_BULK_ORDERS + 1)
     else:

@@ -29,8 +29,8 @@ from orders.actions.notes import add_note, unmask_recipient
 from orders.actions.refresh import refresh_blocker
 from orders.actions.resend import RESEND_MARKER_STALE, resend_available_at, resend_blocker
 from orders.actions.rewards import (
-    action_deadline,
     line_item_action_blocker,
+    reason_codes,
     reveal_blocker,
     reveal_credential,
 )
@@ -94,7 +94,6 @@ def _line_item_row(
         ),
         "reveal_form": forms.get(f"reveal-{line_item.pk}") or RevealForm(auto_id=auto_id),
         "reward": revealed.get(line_item.pk),
-        "deadline": action_deadline(line_item),
         "is_choice": is_choice,
         "issued": issued,
         "actions": [
@@ -103,6 +102,7 @@ def _line_item_row(
                 "blocker": _first_blocker(
                     line_item_action_blocker(line_item, action),
                     perm_blocker(user, "orders.manage_line_item"),
+                    None if reason_codes(action) else "Tango's reason codes could not be read.",
                 ),
                 "form": forms.get(f"{action}-{line_item.pk}")
                 or LineItemActionForm(action=action, auto_id=f"id_li{line_item.pk}{action}_%s"),
@@ -199,7 +199,8 @@ def finish_action(
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = load_order(pk)
     seen = request.GET.get("watch", "")
-    if is_fragment_request(request) and seen.isdigit():
+    # ASCII digits only: '²'.isdigit() is True, but int('²') fails.
+    if is_fragment_request(request) and seen.isascii() and seen.isdigit():
         # Polled while a resend is in flight: 204 (htmx swaps nothing) until the resend has
         # finished or the timeline has news (e.g. "throttled, retrying at ..."), so an open
         # form is not wiped every two seconds.

@@ -8,6 +8,7 @@ never waits for a GROUP BY. The filter state lives in the URL (hx-push-url).
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -82,9 +83,17 @@ def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str,
 
 
 def _facet_rows(filterset: OrderFilter, counts: dict[str, dict[str, int]]) -> dict[str, list]:
+    """One row per value of our vocabulary, then one per other value Tango sent (counted, so
+    a status we do not know yet is shown and selectable rather than silently left out)."""
     rows: dict[str, list] = {}
     for name in FACETS:
         selected = set(filterset.form.data.getlist(name)) if filterset.is_bound else set()
+        known = list(filterset.filters[name].extra["choices"])
+        values = {value for value, _ in known}
+        others = sorted(
+            {v for v in (counts.get(name) or {}) if v and v not in values}
+            | {v for v in selected if v and v not in values}
+        )
         rows[name] = [
             {
                 "value": value,
@@ -92,11 +101,16 @@ def _facet_rows(filterset: OrderFilter, counts: dict[str, dict[str, int]]) -> di
                 # None: too many orders to count within the budget; shown blank.
                 "count": None if counts.get(name) is None else counts[name].get(value, 0),
                 "checked": value in selected,
-                "id": f"f-{name}-{value}",
+                "id": f"f-{name}-{_slug(value)}",
             }
-            for value, label in filterset.filters[name].extra["choices"]
+            for value, label in [*known, *((value, value) for value in others)]
         ]
     return rows
+
+
+def _slug(value: str) -> str:
+    """An HTML id part for any status value ("SCHEDULED DELIVERY" has a space)."""
+    return re.sub(r"[^A-Za-z0-9_]", "-", value)
 
 
 @require_GET

@@ -45,7 +45,9 @@ from tango.types import (
     Webhook,
 )
 
+from .exchange import FakeExchangeRates
 from .payloads import tango_line_json, tango_order_json
+from .reasons import ReasonCodesMixin
 
 # Seeded orders start here (a Monday); WINDOW covers three days of them.
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -63,7 +65,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango:
+class FakeTango(FakeExchangeRates, ReasonCodesMixin):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

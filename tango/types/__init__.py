@@ -14,7 +14,14 @@ from .orders import (
     TangoLineItem,
     TangoOrder,
 )
-from .platform import CatalogBrand, CatalogEntry, TangoAccount, TangoCustomer, Webhook
+from .platform import (
+    CatalogBrand,
+    CatalogEntry,
+    ExchangeRate,
+    TangoAccount,
+    TangoCustomer,
+    Webhook,
+)
 from .values import (
     Address,
     Credential,
@@ -39,6 +46,7 @@ __all__ = [
     "CatalogEntry",
     "CreateOrderResult",
     "Credential",
+    "ExchangeRate",
     "LineItemError",
     "LineItemPage",
     "Money",

@@ -79,9 +79,13 @@ class CatalogEntry:
     min_value: Decimal | None
     max_value: Decimal | None
     attributes: tuple[str, ...]  # delivery channels: EMAIL, PHONE, ADDRESS, EMBEDDED
+    # The catalog's `fee {type, value}`: FIXED (account currency) or PERCENTAGE of the value.
+    fee_type: str | None = None
+    fee_value: Decimal | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> CatalogEntry:
+        fee = as_object(data.get("fee"))
         return cls(
             utid=str(data.get("utid") or ""),
             reward_name=parse_str(data.get("rewardName")),
@@ -93,6 +97,8 @@ class CatalogEntry:
             min_value=parse_decimal(data.get("minValue")),
             max_value=parse_decimal(data.get("maxValue")),
             attributes=tuple(str(a) for a in as_list(data.get("attributes"))),
+            fee_type=(parse_str(fee.get("type")) or "").upper() or None,
+            fee_value=parse_decimal(fee.get("value")),
         )
 
 
@@ -138,4 +144,24 @@ class Webhook:
             webhook_id=str(data.get("webhookId") or data.get("id") or ""),
             url=parse_str(data.get("url") or url),
             expires_at=parse_datetime(data.get("expiresAt")),
+        )
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """One row of GET /exchangerates (§14.3): one unit of `reward_currency` costs `base_fx`
+    of `base_currency` (the account's)."""
+
+    reward_currency: str
+    base_currency: str
+    base_fx: Decimal | None
+    last_modified: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> ExchangeRate:
+        return cls(
+            reward_currency=str(data.get("rewardCurrency") or "").upper(),
+            base_currency=str(data.get("baseCurrency") or "").upper(),
+            base_fx=parse_decimal(data.get("baseFx")),  # a string in [REF], a number in [SWG]
+            last_modified=parse_datetime(data.get("lastModifiedDate")),
         )

@@ -144,3 +144,48 @@ def login(page, demo):
         page.wait_for_url(f"{demo.url}/**")
 
     return _login
+
+
+@pytest.fixture
+def order_form(page, demo):
+    """`order_form(amount, search=..., reward=...)`: enter one EMAIL order through the
+    new-order form as the logged-in user (pick the account, search the catalog, pick the
+    reward, fill the recipient, wait for the cost preview) and submit it; returns the Order."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from orders.models import Account, Order
+
+    def _enter(
+        amount: str,
+        *,
+        search: str = "reward link",
+        reward: str = "Reward Link",
+        account: str = "acme-usd-01",
+        screenshot: str | None = None,
+    ) -> Order:
+        before = set(Order.objects.values_list("pk", flat=True))
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="New order").click()
+        expect(page.get_by_role("heading", level=1, name="New order")).to_be_visible()
+        page.get_by_label("Pay from account").select_option(
+            str(Account.objects.get(identifier=account).pk)
+        )
+        page.get_by_label("Find a reward").fill(search)
+        page.get_by_role("button", name=re.compile(rf"^{re.escape(reward)} ")).first.click()
+        expect(page.locator("#picked-reward")).to_contain_text(reward)
+        page.get_by_label("Amount").fill(amount)
+        page.get_by_label("Recipient first name").fill("Avery")
+        page.get_by_label("Recipient last name").fill("Stone")
+        page.get_by_label("Recipient email").fill("avery.stone@example.com")
+        page.get_by_label("Campaign").fill("e2e")
+        page.get_by_role("button", name="Preview cost").click()
+        expect(page.locator("#preview")).to_contain_text("Charged to the account")
+        if screenshot:
+            page.screenshot(path=screenshot, full_page=True)
+        page.get_by_role("button", name="Submit order").click()
+        page.wait_for_url(re.compile(r".*/orders/\d+/$"))
+        [order] = Order.objects.exclude(pk__in=before)
+        return order
+
+    return _enter

@@ -3,8 +3,8 @@ waits with its rule; support has no approve control and a CSRF-valid direct POST
 manager approves it, the real worker places it at the simulator exactly once and the order
 page shows COMPLETE. A manager's own order shows that manager no approve control.
 
-The orders are entered through the actions (create_order + submit_orders); the lead switches
-the first one to the new-order form once it is merged.
+Support enters the first order through the new-order form and reads, on the page it lands on,
+that it waits and which rule it hit; the manager's own order is entered through the actions.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def enter(username: str, amount: str) -> Order:
     return order
 
 
-def test_maker_checker_from_waiting_to_complete(page: Page, login, demo, worker, e2e_sim):
+def test_maker_checker_from_waiting_to_complete(
+    page: Page, login, demo, worker, e2e_sim, order_form
+):
     from django.contrib.auth import get_user_model
 
     save_policy(
@@ -63,13 +65,17 @@ def test_maker_checker_from_waiting_to_complete(page: Page, login, demo, worker,
         per_order_limits="USD 500",
         note="e2e",
     )
-    order = enter("support", "600.00")
     own = enter("manager", "700.00")
-    detail = f"{demo.url}/orders/{order.pk}/"
     panel = page.get_by_role("region", name=re.compile(r"^Approval"))
 
     login("support")
-    page.goto(detail)
+    order = order_form("600.00", screenshot="/tmp/approvals-e2e-form.png")
+    detail = f"{demo.url}/orders/{order.pk}/"
+    assert page.url == detail
+    expect(
+        page.get_by_text(f"Order #{order.pk} created. Waiting for approval: {RULE}")
+    ).to_be_visible()
+    assert order.created_by.get_username() == "support"
     expect(page.get_by_title("Placement (our side)")).to_have_text("Awaiting approval")
     expect(panel).to_contain_text(RULE)
     expect(panel.get_by_role("button", name="Approve")).to_have_count(0)

@@ -114,7 +114,8 @@ def test_real_gunicorn_logs_no_query_string(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"http://127.0.0.1:{port}/login/?{EMAIL_QUERY}", timeout=2)
+                # The first request imports the whole app: slow on a busy machine.
+                requests.get(f"http://127.0.0.1:{port}/login/?{EMAIL_QUERY}", timeout=20)
                 break
             except requests.ConnectionError:
                 assert process.poll() is None, log_path.read_text()

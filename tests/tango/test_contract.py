@@ -472,3 +472,17 @@ def test_async_order_summary_is_paged_and_get_async_order_reads_every_page(tango
     assert all(li.reference_line_item_id for li in detail.line_items)
     # A bigger page (at most 500) reads the same lines in one call.
     assert tango.get_async_order(**where, max_results=500).line_items == detail.line_items
+
+
+def test_line_item_reason_codes_are_the_ones_the_actions_accept(tango):
+    codes = tango.get_line_item_reason_codes()
+    assert {"cancel", "freeze", "unfreeze", "cancel_and_reissue"} <= codes.keys()
+    assert codes["cancel"]["DUPLICATE"] and "OTHER" in codes["freeze"]
+    # The FakeTango default is the simulator's table, so tests offer what Tango offers.
+    from tango.client import parse_reason_codes
+    from tango.testing.reasons import DEFAULT_REASON_CODES
+
+    fake = parse_reason_codes(DEFAULT_REASON_CODES)
+    assert {action: set(table) for action, table in fake.items()} == {
+        action: set(table) for action, table in codes.items()
+    }

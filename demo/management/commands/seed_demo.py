@@ -7,11 +7,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_approvals_demo
 from orders.demo import seed_demo
+from recon.demo import seed_recon_demo
 
 
 class Command(BaseCommand):
     help = "Create demo logins (one per role), ~200 demo orders in every status, and orders "
-    help += "waiting for approval under a demo policy."
+    help += "waiting for approval under a demo policy, and a reconciliation run with a few "
+    help += "mismatches."
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -34,3 +36,9 @@ class Command(BaseCommand):
         waiting = seed_approvals_demo()
         if waiting:
             self.stdout.write(f"approval policy v1 and {waiting} orders waiting for approval")
+        run = seed_recon_demo()
+        if run is not None:
+            self.stdout.write(
+                f"reconciliation #{run.pk}: {run.found} mismatches with the simulator "
+                f"({run.orders_compared} orders compared, {run.windows} windows)"
+            )

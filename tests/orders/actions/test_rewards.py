@@ -90,8 +90,8 @@ def test_cancel_calls_tango_and_stores_what_tango_says_now(staff, tango):
 @pytest.mark.parametrize(
     ("action", "changes", "reason"),
     [
-        ("cancel", {"date_issued": timezone.now() - timedelta(days=6)}, "5-day window"),
         ("cancel", {"can_cancel": False}, "does not allow"),
+        ("freeze", {"can_freeze": False}, "does not allow"),
         ("freeze", {"reward_status": "FROZEN"}, "already frozen"),
         ("unfreeze", {}, "not frozen"),
     ],
@@ -118,3 +118,67 @@ def test_only_choice_products_can_be_cancelled(staff):
         can_cancel=True,
     )
     assert "Choice products" in rewards.line_item_action_blocker(line_item, "cancel")
+
+
+def test_tangos_flags_decide_the_window_not_a_day_count(staff, tango):
+    # Tango says the window may be customised per program: a reward issued 9 days ago that
+    # Tango still lets us cancel can be cancelled; one issued an hour ago that it refuses cannot.
+    old = choice_line_item(date_issued=timezone.now() - timedelta(days=9))
+    assert rewards.line_item_action_blocker(old, "cancel") is None
+    assert rewards.line_item_action_blocker(old, "freeze") is None
+    fresh = choice_line_item(date_issued=timezone.now() - timedelta(hours=1), can_cancel=False)
+    assert "does not allow a cancel" in rewards.line_item_action_blocker(fresh, "cancel")
+    rewards.perform_line_item_action(
+        line_item_id=old.pk,
+        action="freeze",
+        reason_code="VERIFY_ORDER",
+        other_reason="",
+        actor=Actor.for_user(staff, ip=IP),
+    )
+    assert "freeze_line_item" in tango.names()
+
+
+def test_reason_codes_come_from_tango_and_are_cached(staff, tango):
+    from django.core.cache import cache
+
+    from orders.forms import LineItemActionForm
+
+    cache.delete(rewards.REASON_CODES_CACHE_KEY)
+    tango.reason_codes_answer = {
+        "CANCEL": {"NEW_CODE": "A code Tango added", "OTHER": "Other"},
+        "FREEZE": {"FRAUD": "Fraud"},
+    }
+    form = LineItemActionForm(action="cancel")
+    assert [code for code, _ in form.fields["reason_code"].choices] == ["", "NEW_CODE", "OTHER"]
+    assert LineItemActionForm(action="unfreeze").fields["reason_code"].choices == [("", "Choose…")]
+    assert rewards.reason_codes("freeze") == {"FRAUD": "Fraud"}
+    assert tango.count("get_line_item_reason_codes") == 1  # cached (6 h)
+    line_item = choice_line_item()
+    with pytest.raises(ActionNotAllowed, match="Tango's reasons"):
+        rewards.perform_line_item_action(
+            line_item_id=line_item.pk,
+            action="cancel",
+            reason_code="DUPLICATE",  # was hard-coded here; Tango no longer lists it
+            other_reason="",
+            actor=Actor.for_user(staff, ip=IP),
+        )
+    rewards.perform_line_item_action(
+        line_item_id=line_item.pk,
+        action="cancel",
+        reason_code="NEW_CODE",
+        other_reason="",
+        actor=Actor.for_user(staff, ip=IP),
+    )
+    assert OrderEvent.objects.filter(message__contains="A code Tango added").exists()
+
+
+def test_without_reason_codes_the_action_waits(staff, tango, client):
+    from django.core.cache import cache
+
+    from tango.errors import TangoUnavailable
+
+    cache.delete(rewards.REASON_CODES_CACHE_KEY)
+    tango.errors["get_line_item_reason_codes"] = TangoUnavailable("down", status_code=503)
+    assert rewards.reason_codes("cancel") == {}
+    assert rewards.reason_codes("freeze") == {}
+    assert tango.count("get_line_item_reason_codes") == 1  # not once per form

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from approvals.funds import catalog_fee
 from orders.models import Account, Brand, CatalogItem, Customer
 from orders.sync import reference
 from tango.testing import FakeTango
@@ -93,3 +94,30 @@ def test_catalog_sync_upserts_and_respects_the_interval(fake_tango: FakeTango, d
     )
     reference.sync_catalog(force=True)
     assert fake_tango.count("get_catalog") == 2
+
+
+def test_catalog_sync_keeps_the_catalogs_fee_for_cost_previews(fake_tango: FakeTango, db) -> None:
+    def item(utid: str, fee: dict | None) -> dict:
+        entry = {"utid": utid, "rewardName": utid, "currencyCode": "USD", "faceValue": 25}
+        return entry | ({"fee": fee} if fee is not None else {})
+
+    fake_tango.catalog = [
+        {
+            "brandKey": "B1",
+            "items": [
+                item("U1", {"type": "PERCENTAGE", "value": 2.5}),
+                item("U2", {"type": "fixed", "value": "3.95"}),
+                item("U3", None),
+            ],
+        }
+    ]
+    reference.sync_catalog()
+
+    fees = {i.utid: (i.fee_type, i.fee_value) for i in CatalogItem.objects.all()}
+    assert fees == {
+        "U1": ("PERCENTAGE", Decimal("2.5")),
+        "U2": ("FIXED", Decimal("3.95")),
+        "U3": ("", None),
+    }
+    assert catalog_fee(CatalogItem.objects.get(utid="U1"), Decimal("100.00")) == Decimal("2.50")
+    assert catalog_fee(CatalogItem.objects.get(utid="U3"), Decimal("100.00")) is None

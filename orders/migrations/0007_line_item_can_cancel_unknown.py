@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_approvals_event_kind'),
+        ('orders', '0006_status_widths'),
     ]
 
     operations = [
