@@ -3,10 +3,7 @@ said, claims nothing Tango has not said yet, and the order is re-read once after
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from orders.actions.placement import Outcome, place_order
 from orders.actions.rewards import line_item_action_blocker
@@ -49,9 +46,8 @@ def test_before_the_refresh_cancel_and_freeze_do_not_claim_it_may_be_redeemed(pl
     line = placed.line_items.get()
     assert line.status == "COMPLETE" and line.reference_line_item_id
     assert (line.can_cancel, line.can_freeze) == (None, None)  # Tango has not said yet
-    soon = line.date_issued + timedelta(hours=1)  # within Tango's 5-day window
     for action in ("cancel", "freeze"):
-        blocker = line_item_action_blocker(line, action, now=soon)
+        blocker = line_item_action_blocker(line, action)
         assert blocker and "redeemed" not in blocker
         assert "not said yet" in blocker
 
@@ -66,16 +62,14 @@ def test_the_refresh_brings_email_and_reward_status_and_what_tango_allows(placed
     line = placed.line_items.get()
     assert (line.email_status, line.reward_status) == ("SENT", "ACTIVE")
     assert (line.can_cancel, line.can_freeze) == (True, False)
-    soon = line.date_issued + timedelta(hours=1)
-    assert line_item_action_blocker(line, "cancel", now=soon) is None
-    assert "may be redeemed" in line_item_action_blocker(line, "freeze", now=soon)
+    assert line_item_action_blocker(line, "cancel") is None
+    assert "does not allow" in line_item_action_blocker(line, "freeze")
 
 
 @pytest.mark.django_db
 def test_the_detail_page_says_statuses_are_on_their_way(placed, client, make_user):
-    placed.line_items.update(date_issued=timezone.now())  # inside the 5-day window
     client.force_login(make_user("Manager"))
     page = client.get(f"/orders/{placed.pk}/").content.decode()
     assert "Email: not reported yet" in page
     assert "Reward: not reported yet" in page
-    assert "may be redeemed" not in page and "Tango has not said yet" in page
+    assert "does not allow" not in page and "Tango has not said yet" in page
