@@ -348,6 +348,17 @@ def test_each_role_gets_200_or_403(client, world, make_user, role, route):
         assert b"You don\xe2\x80\x99t have access" in response.content  # our 403 page
 
 
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "get"], ids=lambda r: r.name)
+def test_head_gets_what_get_gets(client, world, make_user, route):
+    """HEAD is answered wherever GET is (issue 8 item 12; rewards_admin/head_requests.py)."""
+    client.force_login(make_user("Admin"))
+    url = url_for(route, world)
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code, route.name
+    assert head.content == b""
+    assert head.headers.get("Content-Type") == get.headers.get("Content-Type")
+
+
 def test_a_user_without_a_role_gets_403_everywhere(client, world, make_user):
     client.force_login(make_user(None))
     for route in ROUTES:

@@ -202,8 +202,10 @@ class LineItem(models.Model):
     reward_status = models.CharField(
         max_length=STATUS_LENGTH, choices=RewardStatus.choices, blank=True
     )
-    can_cancel = models.BooleanField(default=False)
-    can_freeze = models.BooleanField(default=False)
+    # What Tango's line-item read says (canCancel / canFreeze); None until it has been read
+    # (POST /orders does not say), so the console does not claim "Tango does not allow it".
+    can_cancel = models.BooleanField(null=True, default=None)
+    can_freeze = models.BooleanField(null=True, default=None)
     date_issued = models.DateTimeField(null=True, blank=True)
     errors = models.JSONField(default=list, blank=True)
 
