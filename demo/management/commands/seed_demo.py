@@ -11,6 +11,7 @@ from finance.demo import seed_balances_demo
 from health.demo import seed_health_demo
 from orders.demo import seed_demo
 from recon.demo import seed_recon_demo
+from uploads.demo import seed_uploads_demo
 
 
 class Command(BaseCommand):
@@ -53,4 +54,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"reconciliation #{run.pk}: {run.found} mismatches with the simulator "
                 f"({run.orders_compared} orders compared, {run.windows} windows)"
+            )
+        upload = seed_uploads_demo()
+        if upload is not None:
+            summary = upload.summary or {}
+            self.stdout.write(
+                f"upload #{upload.pk} ({upload.filename}, by support): dry run done, "
+                f"{summary.get('valid', '?')} valid rows of {upload.total_rows}, waiting to "
+                "be placed"
             )
