@@ -43,6 +43,17 @@ class AuditAction(models.TextChoices):
     APPROVAL_EXPIRE = "approval.expire", "Approval request expired"
     APPROVAL_POLICY_CHANGE = "approval.policy_change", "Approval policy changed"
     ORDER_EDIT = "order.edit", "Order edited"
+    # entry: follow-ups of placed orders.
+    ORDER_REORDER = "order.reorder", "Failed rewards re-ordered"
+    LINE_ITEM_REISSUE = "line_item.reissue", "Reward reissued"
+    # uploads: a bulk-order file checked (dry run) and its valid rows placed.
+    UPLOAD_CREATE = "upload.create", "Bulk upload checked"
+    UPLOAD_CONFIRM = "upload.confirm", "Bulk upload placed"
+    # health and finance balances: replays, the subscription, thresholds, balance reads.
+    WEBHOOK_REPLAY = "webhook.replay", "Webhook event replayed"
+    WEBHOOK_RENEW = "webhook.renew", "Webhook subscription renewed"
+    BALANCE_THRESHOLD = "balance.threshold", "Low-balance threshold changed"
+    BALANCE_REFRESH = "balance.refresh", "Balances read from Tango"
     # reconciliation with Tango: a run started, a mismatch resolved.
     RECON_RUN = "recon.run", "Reconciliation started"
     RECON_RESYNC = "recon.resync", "Mismatch re-synced"

@@ -13,16 +13,22 @@ are shown disabled with the reason ("Needs the Manager role.").
 | Refresh an order from Tango (refresh_order)               |    x    |         |    x    |   x   |
 | Enter a new order (add_order)                             |    x    |         |    x    |   x   |
 | Resend a digital reward (resend_reward)                   |    x    |         |    x    |   x   |
+| Re-order failed rewards (reorder_reward)                  |    x    |         |    x    |   x   |
 | Hold / release an unplaced order (hold/release_order)     |         |         |    x    |   x   |
 | Approve / reject an order, not one's own (approve_order)  |         |         |    x    |   x   |
 | Edit a waiting order (approvals.edit_waiting_order)       |    x    |         |    x    |   x   |
 | Approval policy: read it (approvals.view_approvalpolicy)  |         |         |    x    |   x   |
 | Approval policy: edit it (approvals.change_policy)        |         |         |         |   x   |
 | Cancel / freeze / unfreeze a reward (manage_line_item)    |         |         |    x    |   x   |
+| Reissue a Choice-product reward (reissue_reward)          |         |         |    x    |   x   |
 | Reveal a reward credential (reveal_credential)            |         |         |    x    |   x   |
+| Bulk uploads: upload, dry run, place (uploads.add_upload)  |    x    |         |    x    |   x   |
 | Bulk jobs: start and watch (add/view_bulkjob)             |         |         |    x    |   x   |
 | Audit log page (audit.view_auditentry)                    |         |         |    x    |   x   |
 | Accounts and balances (view_account)                      |         |    x    |    x    |   x   |
+| Low-balance thresholds (finance.change_balancethreshold)  |         |    x    |         |   x   |
+| Sync health page (health.view_synchealth)                 |         |         |    x    |   x   |
+| Replay a webhook event, renew the subscription (health.*) |         |         |         |   x   |
 | Finance reports and exports (view_reports, export_orders) |         |    x    |         |   x   |
 | Close a reporting period, month-end (finance.close_period) |         |    x    |         |   x   |
 | Reconciliation: runs, queue, resolve (recon.*)            |         |    x    |         |   x   |
@@ -50,7 +56,9 @@ SUPPORT = [
     "orders.view_savedview",
     "orders.add_savedview",
     "orders.view_recipient",
+    "orders.reorder_reward",
     "approvals.edit_waiting_order",
+    "uploads.add_upload",
 ]
 # Reconciliation with Tango: the runs, the queue of mismatches, starting a run, resolving one.
 RECON = [
@@ -64,6 +72,7 @@ FINANCE = [
     "orders.view_reports",
     "orders.export_orders",
     "finance.close_period",
+    "finance.change_balancethreshold",
     *RECON,
     "orders.view_account",
     "orders.view_savedview",
@@ -75,12 +84,14 @@ MANAGER = [
     "orders.release_order",
     "orders.approve_order",
     "orders.manage_line_item",
+    "orders.reissue_reward",
     "orders.reveal_credential",
     "orders.view_bulkjob",
     "orders.add_bulkjob",
     "orders.view_account",
     "audit.view_auditentry",
     "approvals.view_approvalpolicy",
+    "health.view_synchealth",
 ]
 ADMIN = [
     *MANAGER,
@@ -90,6 +101,8 @@ ADMIN = [
     "auth.change_user",
     "orders.delete_savedview",
     "approvals.change_policy",
+    "health.replay_webhook",
+    "health.renew_subscription",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

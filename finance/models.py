@@ -74,3 +74,47 @@ class PeriodClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m-%d} to {self.period_end:%Y-%m-%d} ({self.time_zone})"
+
+
+class BalanceThreshold(models.Model):
+    """An account's low-balance threshold: under it, a banner and a daily email."""
+
+    account = models.OneToOneField(
+        "orders.Account", on_delete=models.CASCADE, related_name="balance_threshold"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    # The low-balance email goes out at most once a day per account.
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} under {self.amount}"
+
+
+class BalanceReading(models.Model):
+    """A balance read from Tango, checked against the previous one: previous - charges +
+    refunds + funding (Transaction events) should equal it; `flagged` when it does not."""
+
+    account = models.ForeignKey(
+        "orders.Account", on_delete=models.CASCADE, related_name="balance_readings"
+    )
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+    read_at = models.DateTimeField()
+    previous_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    previous_read_at = models.DateTimeField(null=True)
+    charges = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    refunds = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    funding = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    expected = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    difference = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        indexes = [models.Index(fields=["account", "-read_at"], name="balance_reading_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.balance} at {self.read_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from finance.actions import exports
+from core.jobs import retry_task
+from finance.actions import balances, exports
+from tango.errors import TangoUnavailable
 
 
 @shared_task(name="finance.tasks.run_export_job", acks_late=True, reject_on_worker_lost=True)
@@ -21,3 +23,11 @@ def run_export_job(job_id: int) -> str:
 @shared_task(name="finance.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
     return exports.purge_expired_exports()
+
+
+@shared_task(name="finance.tasks.check_balances", bind=True, max_retries=3)
+def check_balances(self) -> dict[str, int]:
+    try:
+        return balances.check_balances()
+    except TangoUnavailable as exc:
+        retry_task(self, exc)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import closes, exports, reports, tax
+from finance.views import balances, closes, exports, reports, tax
 
 app_name = "finance"
 urlpatterns = [
@@ -22,4 +22,7 @@ urlpatterns = [
     path("closes/", closes.closes, name="closes"),
     path("closes/new/", closes.close, name="close"),
     path("closes/<int:pk>/", closes.close_detail, name="close-detail"),
+    path("balances/", balances.balances, name="balances"),
+    path("balances/refresh/", balances.refresh, name="balances-refresh"),
+    path("balances/<int:pk>/threshold/", balances.threshold, name="balance-threshold"),
 ]

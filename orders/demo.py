@@ -9,6 +9,7 @@ simulator refuses for insufficient funds, so "held" and "release" can be tried a
 from __future__ import annotations
 
 import io
+import logging
 import random
 import subprocess
 import sys
@@ -70,6 +71,8 @@ LAST_NAMES = ["Doe", "Haddad", "Wei", "Patel", "Garcia", "Novak", "Mensah", "Ros
 USD_VARIABLE = ["U100001", "U100003", "U200001", "U200101", "U200301", "U200501"]
 EUR_VARIABLE = ["U100002", "U400001", "U400010"]
 CAMPAIGNS = ["Q3-recognition", "Referral bonus", "Survey thanks", "Customer care goodwill"]
+
+logger = logging.getLogger("orders.demo")
 
 
 @dataclass
@@ -198,7 +201,13 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
     rng = random.Random(7)
     plan = [cents for cents, weight in SCENARIOS for _ in range(weight)]
     rng.shuffle(plan)
-    created = 0
+    logger.info(
+        "demo: creating %d orders at the simulator; some are refused on purpose (e.g. a utid "
+        "that does not take the amount or delivery method: 422), so the 'tango POST /orders -> "
+        "4xx' warnings that follow are expected, not errors",
+        count,
+    )
+    created = refused = 0
     for n, cents in enumerate((plan * 2)[:count]):
         eur = n % 5 == 0
         account = "globex-eur-01" if eur else "acme-usd-01"
@@ -224,7 +233,9 @@ def _create_remote_orders(count: int, admin_url: str) -> int:
             )
             created += 1
         except TangoError:
+            refused += 1  # part of the mix: the simulator refuses these as Tango would
             continue
+    logger.info("demo: %d orders created, %d refused on purpose by the simulator", created, refused)
     created += _create_physical_orders(client, admin_url)
     return created
 
@@ -303,6 +314,11 @@ def _create_local_orders() -> int:
     actor = Actor.for_user(manager, path=ActorPath.COMMAND)
     small = Account.objects.get(identifier="acme-usd-02")
     big = Account.objects.get(identifier="acme-usd-01")
+    logger.info(
+        "demo: 2 local orders exceed acme-usd-02's balance on purpose: when the worker places "
+        "them Tango answers 402 (insufficient funds) and they are held, so Release can be tried; "
+        "those 402 warnings are expected"
+    )
     made = 0
     for n, (account, amount) in enumerate([(small, "900.00"), (small, "750.00"), (big, "40.00")]):
         with transaction.atomic():

@@ -363,3 +363,20 @@ def line_item_action_accepted(
         ),
         details={"action": action, "reason_code": reason_code},
     )
+
+
+def followup_linked(
+    kind: str,
+    *,
+    order: Order | int,
+    actor: Actor,
+    message: str,
+    line_item: LineItem | None = None,
+    details: dict[str, Any] | None = None,
+) -> OrderEvent:
+    """A re-order or reissue link, written on both orders ("re-order of ..." on the new one,
+    "re-ordered as ..." on the failed one; the same for a reissue)."""
+    assert kind in (Kind.REORDER, Kind.REISSUE)
+    return _event(
+        kind, order=order, actor=actor, line_item=line_item, message=message, details=details
+    )

@@ -8,7 +8,8 @@ then a field here calling it; its URL parameter joins FILTER_PARAMS by itself.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -20,7 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.dates import DAY_INPUT_ATTRS, validate_day
-from orders.models import Account, Brand, Customer, Order
+from orders.models import Account, Brand, Customer, Order, SearchToken
 from orders.models.order import STATUS_LENGTH
 from orders.statuses import (
     DeliveryMethod,
@@ -36,6 +37,32 @@ CREATED_WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": time
 # The value that selects "none" (no campaign, no PO number, not created here) in a text filter.
 NONE_VALUE = "(none)"
 TIME_ZONES = sorted(available_timezones())
+# A search by email or phone stays out of URLs: the list's URL carries a token (`qt`) of the
+# user's that stands for it (orders.actions.search_tokens), resolved here.
+SEARCH_TEXT_MAX = 1000
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+SEARCH_EXPIRED = (
+    "This link's search has expired (searches by email or phone are not kept in links): "
+    "search again."
+)
+# Shown instead of a bare "No orders match" when the role may not search by email.
+EMAIL_SEARCH_REFUSED = (
+    "Your role cannot search by recipient email (contact data is hidden from it). Search by "
+    "referenceOrderID, externalRefID or recipient name instead."
+)
+
+
+def looks_like_contact(text: str) -> bool:
+    """Whether a search looks like (part of) an email address or a phone number: such a search
+    never goes into a URL."""
+    text = text.strip()
+    digits = sum(ch.isdigit() for ch in text)
+    return "@" in text or (digits >= 6 and bool(_PHONE_LIKE.match(text)))
+
+
+def token_cutoff(now: datetime | None = None) -> datetime:
+    """Search tokens issued before this have expired (a token lives as long as a session)."""
+    return (now or timezone.now()) - timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
 class AnyStatusField(django_filters.fields.MultipleChoiceField):
@@ -51,6 +78,8 @@ class AnyStatusFilter(django_filters.MultipleChoiceFilter):
 
 
 class OrderFilter(django_filters.FilterSet):
+    # `qt`: a search by email or phone, by the token that stands for it (see above).
+    qt = django_filters.CharFilter(method="filter_search_token", widget=forms.HiddenInput)
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
@@ -167,9 +196,24 @@ class OrderFilter(django_filters.FilterSet):
         model = Order
         fields: list[str] = []
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # A live search token of this user's becomes its search (`q`, shown in the search box);
+        # any other token matches nothing and says why (filter_search_token).
+        self._token_expired = False
+        if data is not None and data.get("qt"):
+            user = getattr(kwargs.get("request"), "user", None)
+            text = SearchToken.objects.text_for(
+                getattr(user, "pk", None), str(data.get("qt")), token_cutoff()
+            )
+            data = data.copy()
+            if text is not None:
+                del data["qt"]
+                data["q"] = text
+            else:
+                self._token_expired = True
+        super().__init__(data, *args, **kwargs)
         self._known_references: dict[str, bool] = {}
+        self.search_notice = ""  # why the search cannot match, said to the user
 
     # --- each URL parameter onto its QuerySet method (orders/querysets.py) ---
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
@@ -232,9 +276,17 @@ class OrderFilter(django_filters.FilterSet):
     def filter_reward_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.in_reward_currency(value.strip().upper()) if value else queryset
 
+    def filter_search_token(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not self._token_expired:
+            return queryset
+        self.search_notice = SEARCH_EXPIRED
+        return queryset.none()
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Roles without access to contact data search by reference or name, not by email.
         emails_allowed = self.request is None or self.request.user.has_perm("orders.view_recipient")
+        if not emails_allowed and "@" in value:
+            self.search_notice = EMAIL_SEARCH_REFUSED
         return queryset.search(value, emails_allowed=emails_allowed, known=self._known_references)
 
     # --- facets ---

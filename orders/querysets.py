@@ -27,6 +27,11 @@ from orders.statuses import (
     PlacementState,
 )
 
+# A re-order that ended like this frees its failed reward for another re-order (the
+# `order_one_live_reorder` constraint in models/order.py is this condition, negated).
+REORDER_ENDED = models.Q(state__in=[PlacementState.REJECTED, PlacementState.WITHDRAWN]) | models.Q(
+    tango_status=OrderStatus.FAILED
+)
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
 _SEARCH_WORDS = 3  # a name search matches at most this many words
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +46,10 @@ class OrderQuerySet(models.QuerySet):
     # --- states and statuses ------------------------------------------------------------------
     def placed(self) -> OrderQuerySet:
         return self.filter(state=PlacementState.PLACED)
+
+    def live_reorders(self) -> OrderQuerySet:
+        """Re-orders of failed rewards that are live or succeeded (not failed/rejected/expired)."""
+        return self.filter(reorder_of__isnull=False).exclude(REORDER_ENDED).order_by("-pk")
 
     def with_status(self, statuses: Iterable[str]) -> OrderQuerySet:
         return self.filter(tango_status__in=list(statuses))
@@ -106,8 +115,9 @@ class OrderQuerySet(models.QuerySet):
         return self.select_related("account", "customer").prefetch_related(first_line_items)
 
     def newest_ids(self, limit: int) -> list[int]:
-        """The ids of the newest `limit` orders (a bulk job over "all matching")."""
-        return list(self.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
+        """The ids of the newest `limit` orders by their date (a bulk job over "all matching"),
+        in the orders list's default order."""
+        return list(self.order_by("-ordered_at", "-id").values_list("pk", flat=True)[:limit])
 
     def search(
         self, text: str, *, emails_allowed: bool = True, known: dict[str, bool] | None = None
@@ -164,15 +174,17 @@ class OrderQuerySet(models.QuerySet):
     def with_utid(self, utid: str) -> OrderQuerySet:
         return self._having_line_items(utid__iexact=utid)
 
+    # The list's "Created" filters date an order as the list shows it: Tango's createdAt
+    # (ordered_at), so an imported order is found on the day Tango created it, not the day of
+    # the import. A range on the indexed column, not __date (which defeats the index).
     def created_from(self, day: date) -> OrderQuerySet:
-        # A range on the indexed column, not created_at__date (which defeats the index).
-        return self.filter(created_at__gte=day_start(day))
+        return self.ordered_between(start=day_start(day))
 
     def created_to(self, day: date) -> OrderQuerySet:
-        return self.filter(created_at__lt=day_end(day))
+        return self.ordered_between(end=day_end(day))
 
     def created_since(self, moment: datetime) -> OrderQuerySet:
-        return self.filter(created_at__gte=moment)
+        return self.ordered_between(start=moment)
 
     def ordered_between(
         self, start: datetime | None = None, end: datetime | None = None
@@ -304,3 +316,20 @@ def resend_throttles(
             if parsed and parsed > now:
                 until[event.line_item_id] = parsed
     return until
+
+
+class SearchTokenQuerySet(models.QuerySet):
+    def live(self, since: datetime) -> SearchTokenQuerySet:
+        """Tokens issued after `since` (older ones have expired)."""
+        return self.filter(created_at__gt=since)
+
+    def text_for(self, user_id: int | None, token: str, since: datetime) -> str | None:
+        """The search behind `token` if it is `user_id`'s and still live, else None."""
+        if not user_id or not token:
+            return None
+        return (
+            self.live(since)
+            .filter(user_id=user_id, token=token)
+            .values_list("text", flat=True)
+            .first()
+        )

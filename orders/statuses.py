@@ -104,12 +104,14 @@ ORDER_STATUS_NEXT_STEPS: dict[str, str] = {
         "releases the order."
     ),
     OrderStatus.CANCELLED: "Nothing will be delivered. Place a new order if the reward is owed.",
-    OrderStatus.COMPLETE: "Check each line item's delivery. Resend a digital reward if needed.",
+    OrderStatus.COMPLETE: "Check each line item's delivery.",
     OrderStatus.FAILED: (
-        "The account was refunded. Check the error, then place the order again; it will get a "
-        "new externalRefID."
+        "The account was refunded. Check the error, then re-order the reward (Re-order failed "
+        "rewards, below): the new order gets a new externalRefID."
     ),
-    OrderStatus.PARTIAL: "Look at the FAILED line items and re-order those rewards.",
+    OrderStatus.PARTIAL: (
+        "Look at the FAILED line items and re-order those rewards (Re-order failed rewards, below)."
+    ),
     OrderStatus.DELETED: "The order was removed at Tango and cannot be changed.",
     OrderStatus.PENDING_KYB: "Complete Tango's KYB verification for this account.",
     OrderStatus.PENDING_PAYMENT: "Complete or confirm the payment that funds this order.",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("healthz", views.healthz, name="healthz"),
     path("orders/facets/", views.order_facets, name="facets"),
+    path("orders/search/", views.order_search, name="search"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("orders/<int:pk>/notes/", views.order_add_note, name="add-note"),
     path("orders/<int:pk>/recipient/", views.order_unmask, name="unmask"),

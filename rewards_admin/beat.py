@@ -26,6 +26,10 @@ BEAT_TASKS: list[tuple[str, str, str, float]] = [
     # Approvals: withdraw expired requests (the creator is told); remind approvers once.
     ("expire-approvals", "approvals.tasks.expire_approvals", "EXPIRE_APPROVALS_EVERY", 300),
     ("remind-approvers", "approvals.tasks.remind_approvers", "REMIND_APPROVERS_EVERY", 900),
+    # Sync health: the webhook subscription's expiry, revision gaps filled by replay.
+    ("check-webhooks", "health.tasks.check_webhooks", "CHECK_WEBHOOKS_EVERY", 300),
+    # Balances: read each account, check the change against charges/refunds/funding, alert.
+    ("check-balances", "finance.tasks.check_balances", "CHECK_BALANCES_EVERY", 900),
     # Reconciliation: compare the last RECON_DAYS days with Tango, once a night.
     ("reconcile-nightly", "recon.tasks.nightly_reconciliation", "RECONCILE_EVERY", 86400),
 ]  # fmt: skip

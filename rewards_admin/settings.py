@@ -94,11 +94,15 @@ INSTALLED_APPS = [
     "finance",
     "approvals",
     "entry",
+    "uploads",
     "recon",
+    "health",
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First: HEAD is answered as GET everywhere, without a body.
+    "rewards_admin.head_requests.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rewards_admin.context_processors.staff_nav",
+                "health.context_processors.sync_banner",
+                "finance.context_processors.low_balance_banner",
             ],
         },
     }
@@ -319,6 +325,11 @@ PLACEMENT_QUEUED_STALE_SECONDS = int(env("PLACEMENT_QUEUED_STALE_SECONDS", "600"
 TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
 TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
+# Sync health (health/) and balances (finance/balances.py): README's Configuration table.
+SYNC_STALE_AFTER_MINUTES = float(env("SYNC_STALE_AFTER_MINUTES", "30"))
+WEBHOOK_EXPIRY_ALERT_DAYS = float(env("WEBHOOK_EXPIRY_ALERT_DAYS", "7"))
+SYNC_ALERT_EMAILS = env_list("SYNC_ALERT_EMAILS")
+BALANCE_ALERT_EMAILS = env_list("BALANCE_ALERT_EMAILS")
 # How many days back the periodic "recent" sync re-reads orders and line items.
 TANGO_SYNC_RECENT_DAYS = int(env("TANGO_SYNC_RECENT_DAYS", "7"))
 # Prefix of the externalRefIDs we generate (keeps several installs apart on one platform).
@@ -331,13 +342,11 @@ TANGO_DELIVERY_METHODS = [
         "TANGO_DELIVERY_METHODS", "NONE,EMAIL,PHONE,ADDRESS,EMBEDDED,EMBEDDED_COMPONENT,WHATSAPP"
     )
 ]
-# The simulator's data file (relative to BASE_DIR), shared with the Procfile's `sim` process so
-# `seed_demo` seeds the orders that process serves.
+# The simulator's data file (under BASE_DIR), shared with the Procfile's `sim` process.
 TANGO_SIM_DATA = env("TANGO_SIM_DATA", "var/tango_sim.sqlite3")
 
 # --- Console ----------------------------------------------------------------------------------
-# Facet counts on the orders list that take longer than this are not shown (PostgreSQL
-# statement_timeout), so a slow count never slows the page.
+# Facet counts slower than this are not shown (statement_timeout): they never slow the page.
 ORDER_FACET_BUDGET_MS = int(env("ORDER_FACET_BUDGET_MS", "400"))
 # The password `seed_demo` gives the demo logins (one per role).
 DEMO_PASSWORD = env("DEMO_PASSWORD", "rewards-demo")
@@ -374,15 +383,16 @@ LOGGING = {
     },
 }
 
-# --- Reconciliation -----------------------------------------------------------------------
+# --- Reconciliation, approvals, uploads ----------------------------------------------------
 # Days back (by Tango's createdAt) that the nightly reconciliation compares with Tango.
 RECON_DAYS = int(env("RECON_DAYS", "35"))
-
-# --- Approvals ----------------------------------------------------------------------------
 # Hours until an undecided approval request is withdrawn (the creator is emailed), and until
 # its approvers get their one reminder.
 APPROVAL_EXPIRY_HOURS = float(env("APPROVAL_EXPIRY_HOURS", "72"))
 APPROVAL_REMIND_AFTER_HOURS = float(env("APPROVAL_REMIND_AFTER_HOURS", "24"))
+# Uploads: the largest file, and the days back a row is compared with orders already entered.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_RECENT_DAYS = int(env("UPLOAD_RECENT_DAYS", "30"))
 # Email (approval notices): the console backend (make run prints mails in its log) unless
 # EMAIL_BACKEND says SMTP (django.core.mail.backends.smtp.EmailBackend). Tests use locmem.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -17,8 +17,10 @@ urlpatterns = [
     ),
     path("finance/", include("finance.urls")),
     path("approvals/", include("approvals.urls")),
+    path("health/", include("health.urls")),
     path("recon/", include("recon.urls")),
     path("orders/", include("entry.urls")),
+    path("uploads/", include("uploads.urls")),
     path("", include("audit.urls")),
     path("", include("orders.urls")),
 ]

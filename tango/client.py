@@ -30,6 +30,7 @@ from .types import (
     LineItemPage,
     OrderPage,
     Recipient,
+    ReissueResult,
     ResendResult,
     Sender,
     TangoLineItem,
@@ -241,6 +242,40 @@ class TangoClient(AsyncOrderEndpoints, PlatformEndpoints):
             f"/lineItems/{quote_segment(reference_line_item_id)}/{action}",
             body=encode_body({"reason_code": reason_code, "other_reason": other_reason}),
             decode=False,
+        )
+
+    def reissue_line_item(
+        self,
+        reference_line_item_id: str,
+        *,
+        reason_code: str,
+        other_reason: str | None = None,
+        amount: Decimal | int | str | None = None,
+        delivery_method: str | None = None,
+        recipient: Mapping[str, str] | None = None,
+        notes: str | None = None,
+    ) -> ReissueResult:
+        """POST /lineItems/{id}/reissue (§7.3): cancels the reward, creates a new order.
+
+        ``recipient`` keys: first_name, last_name, email, mobile_number (merged by Tango over
+        the original recipient). 201 -> the new order. Refusals: TangoReissueLimit (403.022,
+        5 reissues), TangoActionWindowClosed (403.019), TangoNotChoiceProduct (403.018),
+        TangoRewardStatusRefused (403.010), TangoInsufficientFunds (402), TangoRejected (400,
+        422). Not idempotent: after a lost answer, read the original line item
+        (``reissued_to``) instead of posting again.
+        """
+        body = {
+            "reason_code": reason_code,
+            "other_reason": other_reason,
+            "amount": None if amount is None else Decimal(str(amount)),
+            "delivery_method": delivery_method,
+            "recipient": dict(recipient) if recipient else None,
+            "notes": notes,
+        }
+        path = f"/lineItems/{quote_segment(reference_line_item_id)}/reissue"
+        _, data = self._post(path, body)
+        return ReissueResult(
+            order=TangoOrder.from_json(self._object(data)), reissued_from=reference_line_item_id
         )
 
     def cancel_line_item(

@@ -22,15 +22,20 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
+    "TangoActionRefused",
+    "TangoActionWindowClosed",
     "TangoAlreadyExists",
     "TangoAuthError",
     "TangoError",
     "TangoFieldError",
     "TangoInFlight",
     "TangoInsufficientFunds",
+    "TangoNotChoiceProduct",
     "TangoNotFound",
     "TangoRateLimited",
+    "TangoReissueLimit",
     "TangoRejected",
+    "TangoRewardStatusRefused",
     "TangoThrottled",
     "TangoUnavailable",
     "error_for_response",
@@ -185,6 +190,36 @@ class TangoThrottled(TangoRejected):
     headline = "Tango resend throttle: sent too recently"
 
 
+class TangoActionRefused(TangoRejected):
+    """HTTP 403 on a line-item action (cancel, freeze, unfreeze, reissue, §7.3): final."""
+
+    headline = "Tango does not allow this for the reward"
+
+
+class TangoRewardStatusRefused(TangoActionRefused):
+    """``403.010``: not in the reward's current status (e.g. already cancelled or redeemed)."""
+
+    headline = "Tango does not allow this in the reward's current status"
+
+
+class TangoNotChoiceProduct(TangoActionRefused):
+    """``403.018``: cancel / freeze / reissue exist for Choice Products only."""
+
+    headline = "Tango allows this for Choice products only"
+
+
+class TangoActionWindowClosed(TangoActionRefused):
+    """``403.019``: the window after issue (5 calendar days) has passed."""
+
+    headline = "Tango's window for changing this reward has passed"
+
+
+class TangoReissueLimit(TangoActionRefused):
+    """``403.022``: the reward was reissued 5 times already (counted along the chain)."""
+
+    headline = "Tango's limit of 5 reissues per reward is reached"
+
+
 class TangoAuthError(TangoError):
     """HTTP 401, or a client configuration problem (bad base URL, redirect)."""
 
@@ -199,6 +234,14 @@ RESEND_THROTTLE_KEY = "403.005"  # "Cannot send more than once every {0} seconds
 IN_FLIGHT_RETRY_SECONDS = 2.0  # Tango: wait at least 2 s before retrying (§4.3)
 RATE_LIMIT_RETRY_SECONDS = 1.0  # Tango: on a 429 wait 1 s and retry (§12)
 RESEND_THROTTLE_SECONDS = 30.0  # one resend per reward every 30 s (§8.1)
+
+# Line-item action refusals (§7.3), by i18nKey.
+ACTION_REFUSALS: dict[str, type[TangoActionRefused]] = {
+    "403.010": TangoRewardStatusRefused,
+    "403.018": TangoNotChoiceProduct,
+    "403.019": TangoActionWindowClosed,
+    "403.022": TangoReissueLimit,
+}
 
 _WINDOW = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*sec", re.IGNORECASE)
 _TIMESTAMP = re.compile(
@@ -264,7 +307,9 @@ def error_for_response(
     if status_code == 403 and i18n_key == RESEND_THROTTLE_KEY:
         wait = _resend_wait(message, envelope, headers)
         return TangoThrottled(message, retry_after=wait, **fields)
-    # Other 403s on actions mean "not allowed" (cannot cancel, reissue limit...), i.e. final.
+    if status_code == 403 and i18n_key in ACTION_REFUSALS:
+        return ACTION_REFUSALS[i18n_key](message, **fields)
+    # Other 403s on actions mean "not allowed", i.e. final.
     return TangoRejected(message, **fields)
 
 

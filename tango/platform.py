@@ -10,8 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from .transport import TangoTransport, quote_segment
-from .types import CatalogBrand, ExchangeRate, TangoAccount, TangoCustomer, Webhook
+from .transport import TangoTransport, encode_query, quote_segment
+from .types import (
+    CatalogBrand,
+    ExchangeRate,
+    TangoAccount,
+    TangoCustomer,
+    Webhook,
+    WebhookReplay,
+)
 
 _T = TypeVar("_T")
 
@@ -87,6 +94,26 @@ class PlatformEndpoints(TangoTransport):
             if not data.get("nextPageAvailable") or not cursor or cursor in seen:
                 return tuple(webhooks)
             seen.add(cursor)
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        """GET /webhooks/{id}: the subscription, with when it expires."""
+        return Webhook.from_json(self._object(self._get(f"/webhooks/{quote_segment(webhook_id)}")))
+
+    def renew_webhook(self, webhook_id: str) -> Webhook:
+        """POST /webhooks/{id}/renew: a new expiry (Tango answers {webhookId, expiresAt})."""
+        _, data = self._post(f"/webhooks/{quote_segment(webhook_id)}/renew", {})
+        return Webhook.from_json(self._object(data))
+
+    def replay_webhook_events(
+        self, webhook_id: str, *, from_revision: int, to_revision: int | None = None
+    ) -> WebhookReplay:
+        """POST /webhooks/{id}/replay?fromRevision=&toRevision=: redeliver stored events (up to
+        90 days back), delivered and signed like new ones; they dedupe by eventId here."""
+        query = encode_query({"from_revision": from_revision, "to_revision": to_revision})
+        _, data = self._call(
+            "POST", f"/webhooks/{quote_segment(webhook_id)}/replay", params=query, body={}
+        )
+        return WebhookReplay.from_json(self._object(data))
 
 
 def _parse_items(data: Any, parse: Callable[[Mapping[str, Any]], _T]) -> tuple[_T, ...]:

@@ -230,6 +230,31 @@ class LowBalance(TangoEvent):
 
 
 @dataclass(frozen=True)
+class TransactionPosted(TangoEvent):
+    """Transaction: money moved on an account (a deposit, a transfer in or out).
+
+    `amount` is None when Tango sent none or something that is not a number; `credit` says
+    which way it went (a deposit or transfer in adds to the balance)."""
+
+    event_type: ClassVar[str] = "Transaction"
+    account_identifier: str
+    transaction_type: str
+    transaction_id: str
+    amount: Decimal | None
+    currency: str | None
+
+    @property
+    def credit(self) -> bool:
+        kind = self.transaction_type.upper()
+        return not any(word in kind for word in ("WITHDRAW", "DEBIT", "TRANSFER_OUT", "REVERSAL"))
+
+    @property
+    def signed_amount(self) -> Decimal:
+        amount = self.amount or Decimal(0)
+        return amount if self.credit else -amount
+
+
+@dataclass(frozen=True)
 class ItemAvailabilityChanged(TangoEvent):
     event_type: ClassVar[str] = "ItemAvailability"
     utid: str
@@ -287,6 +312,14 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+def _amount(value: Any) -> Decimal | None:
+    try:
+        amount = None if value is None else _decimal(value)
+    except (TypeError, ValueError, ArithmeticError, InvalidOperation):
+        return None
+    return amount if amount is None or amount.is_finite() else None
+
+
 def _low_balance(data: Mapping[str, Any]) -> LowBalance:
     raw, threshold = data.get("balance"), data.get("balanceThreshold")
     unreadable = False
@@ -324,6 +357,13 @@ _PARSERS = {
         account_identifier=_text(d.get("accountIdentifier")), status=_text(d.get("status"))
     ),
     LowBalance.event_type: _low_balance,
+    TransactionPosted.event_type: lambda d: TransactionPosted(
+        account_identifier=_text(d.get("accountIdentifier")),
+        transaction_type=_text(d.get("transactionType") or d.get("fundingType")),
+        transaction_id=_text(d.get("transactionId")),
+        amount=_amount(d.get("amount")),
+        currency=_optional(d.get("currency")),
+    ),
     ItemAvailabilityChanged.event_type: lambda d: ItemAvailabilityChanged(
         utid=_text(d.get("utid")), status=_optional(d.get("status"))
     ),

@@ -23,10 +23,11 @@ from approvals.models import ApprovalPolicy
 from core.actor import Actor
 from core.roles import ROLE_PERMISSIONS
 from finance.models import ExportJob, PeriodClose
-from orders.models import BulkJob, Order, SavedView
+from orders.models import BulkJob, Order, SavedView, WebhookEvent
 from orders.sync import passes
 from recon.models import Mismatch, ReconRun
 from tests.factories import OrderFactory, at_tango
+from uploads.models import Upload
 
 ROLES = ["Support", "Finance", "Manager", "Admin"]
 # Public health check; HMAC-authenticated webhook.
@@ -61,6 +62,22 @@ FINANCE_ROUTES = [
     Route("finance:closes", "get", REPORTS),
     Route("finance:close", "post", (*REPORTS, "finance.close_period"), {}, (302,)),
     Route("finance:close-detail", "get", REPORTS),
+    Route("finance:balances", "get", ("orders.view_account",)),
+    Route("finance:balances-refresh", "post", ("orders.view_account",), {}, (302,)),
+    Route(
+        "finance:balance-threshold",
+        "post",
+        ("orders.view_account", "finance.change_balancethreshold"),
+        {"amount": "100.00"},
+        (302,),
+    ),
+]
+SYNC = ("health.view_synchealth",)
+HEALTH_ROUTES = [
+    Route("health:page", "get", SYNC),
+    Route("health:replay", "post", (*SYNC, "health.replay_webhook"), {}, (302,)),
+    Route("health:renew", "post", (*SYNC, "health.renew_subscription"), {}, (302,)),
+    Route("health:fill", "post", (*SYNC, "health.replay_webhook"), {}, (302,)),
 ]
 DECIDE = ("orders.view_order", "orders.approve_order")
 APPROVAL_ROUTES = [
@@ -71,6 +88,25 @@ APPROVAL_ROUTES = [
     Route("approvals:order-decide", "post", DECIDE, {"decision": "approve"}, (302,)),
     Route("approvals:order-edit", "get", ("orders.view_order", "approvals.edit_waiting_order")),
     Route("approvals:policy", "get", ("approvals.view_approvalpolicy",)),
+]
+REORDER = ("orders.view_order", "orders.reorder_reward")
+REISSUE = ("orders.view_order", "orders.reissue_reward")
+FOLLOWUP_ROUTES = [
+    # The world's order is COMPLETE: the page says why nothing can be re-ordered, a POST
+    # goes back to the order with that message.
+    Route("entry:reorder", "get", REORDER),
+    Route("entry:reorder", "post", REORDER, {}, (302,)),
+    Route("entry:reissue", "get", REISSUE),
+    Route("entry:reissue", "post", REISSUE, {"reason_code": "RECIPIENT"}, (302,)),
+]
+UPLOAD = ("uploads.add_upload",)
+UPLOAD_ROUTES = [
+    Route("uploads:index", "get", UPLOAD),
+    Route("uploads:index", "post", UPLOAD, {}, (400,)),  # no file: the page says so
+    Route("uploads:template", "get", UPLOAD),
+    Route("uploads:detail", "get", UPLOAD),
+    Route("uploads:error-file", "get", (*UPLOAD, "orders.view_recipient")),
+    Route("uploads:confirm", "post", UPLOAD, {}, (302,)),
 ]
 RECON = ("recon.view_mismatch", "recon.view_reconrun")
 RECON_ROUTES = [
@@ -103,6 +139,7 @@ ENTRY_ROUTES = [
 ROUTES = [
     Route("orders:list", "get", ("orders.view_order",)),
     Route("orders:facets", "get", ("orders.view_order",)),
+    Route("orders:search", "post", ("orders.view_order",), {"q": "x"}, ok=(303,)),
     Route("orders:detail", "get", ("orders.view_order",)),
     Route("audit:log", "get", ("audit.view_auditentry",)),
     Route("orders:bulk-job", "get", ("orders.view_bulkjob",)),
@@ -156,6 +193,9 @@ ROUTES = [
     ),
     *FINANCE_ROUTES,
     *APPROVAL_ROUTES,
+    *FOLLOWUP_ROUTES,
+    *UPLOAD_ROUTES,
+    *HEALTH_ROUTES,
     *RECON_ROUTES,
     *ENTRY_ROUTES,
 ]
@@ -190,6 +230,16 @@ def world(db, make_user, monkeypatch, fake_tango):
             file_format="csv",
             expires_at=timezone.now() + timedelta(hours=1),
         ),
+        "upload": Upload.objects.create(
+            created_by=owner, filename="team.csv", file_format="csv", status="checked"
+        ),
+        "event": WebhookEvent.objects.create(
+            event_id="failed-1",
+            event_type="ConnectivityTest",
+            body="{}",
+            payload={"eventType": "ConnectivityTest", "eventData": {}},
+            processing_error="OperationalError: the database went away",
+        ),
         "close": PeriodClose.objects.create(
             period_start="2026-03-01",
             period_end="2026-03-31",
@@ -206,15 +256,30 @@ def url_for(route: Route, world: dict) -> str:
     name = route.name.split(":")[1]
     if route.name.startswith("finance:"):
         return finance_url(name, world)
+    if route.name.startswith("uploads:"):
+        if name == "index":
+            return reverse(route.name)
+        return reverse(route.name, args=["csv" if name == "template" else world["upload"].pk])
+    if route.name == "health:replay":
+        return reverse(route.name, args=[world["event"].pk])
     if route.name == "recon:resolve":
         return reverse(route.name, args=[world["mismatch"].pk])
     if route.name.startswith("approvals:"):
         if name.startswith("order-"):
             return reverse(route.name, args=[world["waiting"].pk])
         return reverse(route.name)
-    if name in {"detail", "add-note", "unmask", "resend-order", "hold", "release", "refresh"}:
+    if name in {
+        "detail",
+        "add-note",
+        "unmask",
+        "resend-order",
+        "hold",
+        "release",
+        "refresh",
+        "reorder",
+    }:
         kwargs["pk"] = world["order"].pk
-    elif name.endswith("line-item") or name == "reveal":
+    elif name.endswith("line-item") or name in {"reveal", "reissue"}:
         kwargs["pk"] = world["line_item"].pk
     elif name == "bulk-job":
         kwargs["pk"] = world["job"].pk
@@ -228,6 +293,8 @@ def finance_url(name: str, world: dict) -> str:
         return reverse("finance:chart-spend", args=[world["order"].account.currency])
     if name in {"export-job", "export-download"}:
         return reverse(f"finance:{name}", args=[world["export"].token])
+    if name == "balance-threshold":
+        return reverse("finance:balance-threshold", args=[world["order"].account.pk])
     if name == "close-detail":
         return reverse("finance:close-detail", args=[world["close"].pk])
     return reverse(f"finance:{name}")
@@ -279,6 +346,17 @@ def test_each_role_gets_200_or_403(client, world, make_user, role, route):
     else:
         assert response.status_code == 403
         assert b"You don\xe2\x80\x99t have access" in response.content  # our 403 page
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "get"], ids=lambda r: r.name)
+def test_head_gets_what_get_gets(client, world, make_user, route):
+    """HEAD is answered wherever GET is (issue 8 item 12; rewards_admin/head_requests.py)."""
+    client.force_login(make_user("Admin"))
+    url = url_for(route, world)
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code, route.name
+    assert head.content == b""
+    assert head.headers.get("Content-Type") == get.headers.get("Content-Type")
 
 
 def test_a_user_without_a_role_gets_403_everywhere(client, world, make_user):
@@ -359,18 +437,24 @@ MATRIX_ROWS = {
     "Refresh an order": "orders.refresh_order",
     "Enter a new order": "orders.add_order",
     "Resend a digital reward": "orders.resend_reward",
+    "Re-order failed rewards": "orders.reorder_reward",
     "Hold / release": "orders.release_order",
     "Approve / reject an order": "orders.approve_order",
     "Edit a waiting order": "approvals.edit_waiting_order",
     "Approval policy: read": "approvals.view_approvalpolicy",
     "Approval policy: edit": "approvals.change_policy",
     "Cancel / freeze": "orders.manage_line_item",
+    "Reissue a Choice-product reward": "orders.reissue_reward",
     "Reveal a reward credential": "orders.reveal_credential",
+    "Bulk uploads": "uploads.add_upload",
     "Bulk jobs": "orders.add_bulkjob",
     "Audit log page": "audit.view_auditentry",
     "Accounts and balances": "orders.view_account",
     "Finance reports": "orders.export_orders",
     "Close a reporting period": "finance.close_period",
+    "Low-balance thresholds": "finance.change_balancethreshold",
+    "Sync health page": "health.view_synchealth",
+    "Replay a webhook": "health.replay_webhook",
     "Reconciliation": "recon.resolve_mismatch",
     "Delete anyone's saved view": "orders.delete_savedview",
     "Staff users": "auth.add_user",

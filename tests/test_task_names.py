@@ -58,6 +58,8 @@ def test_every_enqueued_task_name_is_registered() -> None:
         "finance.tasks.run_export_job",
         "approvals.tasks.notify_creator_task",
         "approvals.tasks.send_reminder_task",
+        "uploads.tasks.run_dry_run",
+        "uploads.tasks.place_upload",
         "recon.tasks.run_reconciliation",
     } <= set(enqueued)
     missing = {name: where for name, where in enqueued.items() if name not in app.tasks}
@@ -68,8 +70,8 @@ def test_every_beat_task_is_registered() -> None:
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert app.conf.beat_schedule == schedule  # beat reads it from settings
-    # seven orders passes, finance's purge of expired exports, approvals' expiry and reminders,
-    # the nightly reconciliation
-    assert len(schedule) == 11
+    # seven orders passes, finance's purge of expired exports and balance check, approvals'
+    # expiry and reminders, health's webhook check, the nightly reconciliation
+    assert len(schedule) == 13
     missing = [entry["task"] for entry in schedule.values() if entry["task"] not in app.tasks]
     assert missing == []

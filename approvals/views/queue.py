@@ -29,7 +29,8 @@ MAX_ROWS = 500
 
 
 def _selected_ids(data) -> list[int]:
-    return [int(v) for v in data.getlist("ids") if str(v).isdigit()][:MAX_ROWS]
+    # isdecimal, not isdigit: '²'.isdigit() is true and int('²') fails.
+    return [int(v) for v in data.getlist("ids") if str(v).isdecimal()][:MAX_ROWS]
 
 
 def _rows(request: HttpRequest, filtered) -> list[dict]:

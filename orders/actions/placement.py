@@ -202,6 +202,9 @@ def _finish_placed(
         if not moved:
             logger.warning("order %s placed at Tango but no longer ours to write", order.pk)
             return
+        # POST /orders does not say the email, reward status or whether a cancel is allowed;
+        # the line-item read does: re-read the order once, after this commit.
+        jobs.enqueue("orders.tasks.sync.refresh_order_task", order_id=order.pk)
         LineItem.objects.filter(pk=line_item.pk).update(
             reference_line_item_id=tango_order.reference_line_item_id,
             status=tango_order.line_item_status or "",

@@ -76,6 +76,11 @@ def line_item_action_blocker(line_item: LineItem, action: str) -> str | None:
     if action == "freeze" and line_item.reward_status == RewardStatus.FROZEN:
         return "It is already frozen."
     allowed = line_item.can_cancel if action == "cancel" else line_item.can_freeze
+    if allowed is None:
+        return (
+            f"Tango has not said yet whether it allows a {action}: the order is re-read from "
+            "Tango right after placement (Refresh from Tango if this stays)."
+        )
     if not allowed:
         return (
             f"Tango does not allow a {action} for this reward now (its window may have closed, "

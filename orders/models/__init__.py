@@ -8,7 +8,7 @@ is audited, so a database leak exposes no gift-card codes.
 from orders.models.catalog import MONEY, Account, Brand, CatalogItem, Customer
 from orders.models.events import OrderEvent, WebhookEvent
 from orders.models.order import ADDRESS_COLUMNS, LineItem, Order
-from orders.models.staff import BulkJob, SavedView
+from orders.models.staff import BulkJob, SavedView, SearchToken
 
 __all__ = [
     "ADDRESS_COLUMNS",
@@ -22,5 +22,6 @@ __all__ = [
     "Order",
     "OrderEvent",
     "SavedView",
+    "SearchToken",
     "WebhookEvent",
 ]

@@ -34,6 +34,8 @@ class OrderEvent(models.Model):
         NOTE = "note", "Note"
         STUCK = "stuck", "Flagged as stuck"
         WEBHOOK = "webhook", "Webhook received"
+        REORDER = "reorder", "Re-order"
+        REISSUE = "reissue", "Reissue"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     line_item = models.ForeignKey(

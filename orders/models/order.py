@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 
 from orders.models.catalog import MONEY, Account, CatalogItem, Customer
-from orders.querysets import LineItemQuerySet, OrderQuerySet
+from orders.querysets import REORDER_ENDED, LineItemQuerySet, OrderQuerySet
 from orders.statuses import (
     DeliveryMethod,
     DeliveryStatus,
@@ -92,6 +93,25 @@ class Order(models.Model):
         blank=True,
         related_name="+",
     )
+    # A re-order (entry.actions.reorder): the FAILED reward this order replaces; the first one
+    # when a failed re-order is re-ordered again, so one reward has one live re-order at most
+    # (the `order_one_live_reorder` constraint below, behind the action's row lock).
+    reorder_of = models.ForeignKey(
+        "orders.LineItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reorders",
+    )
+    # A reissue (entry.actions.reissue): the reward Tango cancelled when it created this order
+    # (POST /lineItems/{id}/reissue). One-to-one: a reward is reissued once.
+    reissue_of = models.OneToOneField(
+        "orders.LineItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissued_as",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The order's date for reports: Tango's createdAt, our row's time only until Tango has the
@@ -120,14 +140,31 @@ class Order(models.Model):
             ("view_reports", "Can read finance reports"),
             ("export_orders", "Can export orders"),
             ("view_recipient", "Can see unmasked recipient contact data"),
+            ("reorder_reward", "Can re-order a failed reward"),
+            ("reissue_reward", "Can reissue a Choice-product reward"),
+        ]
+        constraints = [
+            # Re-orders that ended failed (at Tango), rejected or expired (withdrawn) free the
+            # reward for another re-order; any other re-order is live or succeeded.
+            models.UniqueConstraint(
+                fields=["reorder_of"],
+                condition=Q(reorder_of__isnull=False) & ~REORDER_ENDED,
+                name="order_one_live_reorder",
+            )
         ]
         indexes = [
-            models.Index(fields=["tango_status", "-created_at"], name="order_status_created"),
+            # The orders list sorts by (column, id) and pages with a row comparison on the
+            # same pair, so each sort has its (column, id) index to seek with; its default,
+            # newest first by ordered_at, also under the status and account filters.
+            models.Index(fields=["-ordered_at", "-id"], name="order_ordered_id"),
+            models.Index(
+                fields=["tango_status", "-ordered_at", "-id"], name="order_status_ordered"
+            ),
+            models.Index(fields=["account", "-ordered_at", "-id"], name="order_account_ordered"),
+            models.Index(fields=["amount", "id"], name="order_amount_id"),
+            models.Index(fields=["tango_status", "id"], name="order_status_id"),
             models.Index(fields=["state", "placing_since"], name="order_state_placing"),
-            models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["tango_created_at"], name="order_tango_created"),
-            models.Index(fields=["-created_at", "-id"], name="order_created_id"),
-            models.Index(fields=["ordered_at"], name="order_ordered_at"),
         ]
 
     def __str__(self) -> str:
@@ -165,8 +202,10 @@ class LineItem(models.Model):
     reward_status = models.CharField(
         max_length=STATUS_LENGTH, choices=RewardStatus.choices, blank=True
     )
-    can_cancel = models.BooleanField(default=False)
-    can_freeze = models.BooleanField(default=False)
+    # What Tango's line-item read says (canCancel / canFreeze); None until it has been read
+    # (POST /orders does not say), so the console does not claim "Tango does not allow it".
+    can_cancel = models.BooleanField(null=True, default=None)
+    can_freeze = models.BooleanField(null=True, default=None)
     date_issued = models.DateTimeField(null=True, blank=True)
     errors = models.JSONField(default=list, blank=True)
 
@@ -187,6 +226,9 @@ class LineItem(models.Model):
     # Set by the staff resend claim, cleared when the result is written: while it is set a
     # double click or a second tab cannot queue another resend of this reward.
     resend_requested_at = models.DateTimeField(null=True, blank=True)
+    # The reissue claim (entry.actions.reissue): set by one conditional UPDATE before Tango is
+    # called, so two clicks make one POST /lineItems/{id}/reissue; cleared only on a refusal.
+    reissue_requested_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LineItemQuerySet.as_manager()

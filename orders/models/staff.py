@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from orders.querysets import SearchTokenQuerySet
+
 
 class SavedView(models.Model):
     """A named orders-list filter shared with the team (e.g. "Failed line items, last 24 h")."""
@@ -54,3 +56,22 @@ class BulkJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} x{self.total} ({self.status})"
+
+
+class SearchToken(models.Model):
+    """A search by email or phone, kept server-side: the list's URL carries only `?qt=<token>`,
+    so the address never reaches a URL, the browser's history, a Referer or an access log. A
+    token is its user's alone and lives a working day (orders.actions.search_tokens)."""
+
+    token = models.CharField(max_length=43, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SearchTokenQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="search_token_user")]
+
+    def __str__(self) -> str:
+        return f"search token of user {self.user_id}"  # never the text: contact data

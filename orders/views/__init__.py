@@ -14,7 +14,13 @@ from orders.views.actions import (
 )
 from orders.views.bulk import bulk_job, bulk_start
 from orders.views.detail import line_item_reveal, order_add_note, order_detail, order_unmask
-from orders.views.lists import order_facets, order_list, saved_view_create, saved_view_delete
+from orders.views.lists import (
+    order_facets,
+    order_list,
+    order_search,
+    saved_view_create,
+    saved_view_delete,
+)
 from orders.views.webhook import tango_webhook
 
 
@@ -38,6 +44,7 @@ __all__ = [
     "order_refresh",
     "order_release",
     "order_resend",
+    "order_search",
     "order_unmask",
     "saved_view_create",
     "saved_view_delete",

@@ -41,6 +41,7 @@ from orders.statuses import (
     ORDER_STATUS_DESCRIPTIONS,
     ORDER_STATUS_NEXT_STEPS,
     LineItemStatus,
+    OrderStatus,
     PlacementState,
     RewardStatus,
 )
@@ -112,6 +113,28 @@ def _line_item_row(
     }
 
 
+# A next step that is a console action: (its permission, the step for a role holding it, what
+# a role without it is told instead), added to
+# ORDER_STATUS_NEXT_STEPS by order_next_step().
+ORDER_STATUS_ACTION_STEPS: dict[str, tuple[str, str, str]] = {
+    OrderStatus.COMPLETE: (
+        "orders.resend_reward",
+        "Resend a digital reward if needed.",
+        "If a digital reward needs resending, Support or a Manager can resend it.",
+    ),
+}
+
+
+def order_next_step(status: str, user: Any) -> str:
+    """What staff can do next about an order in `status`, worded for a role whose permissions
+    `user` has: never a step the role cannot take."""
+    step = ORDER_STATUS_NEXT_STEPS.get(status, "")
+    if status in ORDER_STATUS_ACTION_STEPS:
+        perm, allowed, other = ORDER_STATUS_ACTION_STEPS[status]
+        step = f"{step} {allowed if user.has_perm(perm) else other}".strip()
+    return step
+
+
 def detail_context(
     request: HttpRequest,
     order: Order,
@@ -135,7 +158,7 @@ def detail_context(
         "revealed_any": bool(revealed),
         "in_flight": any(row["in_flight"] for row in rows),
         "status_description": ORDER_STATUS_DESCRIPTIONS.get(order.tango_status, ""),
-        "status_next_step": ORDER_STATUS_NEXT_STEPS.get(order.tango_status, ""),
+        "status_next_step": order_next_step(order.tango_status, user),
         "placement_explanation": PLACEMENT_EXPLANATIONS.get(order.state, ""),
         "can_unmask": user.has_perm("orders.view_recipient"),
         "note_form": forms.get("note") or NoteForm(),

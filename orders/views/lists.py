@@ -2,19 +2,25 @@
 
 Plain GET renders the page; HTMX requests (the filter form, sort links, pager) get the
 `order-table` fragment plus a lazy loader for the facet counts, so typing in the search box
-never waits for a GROUP BY. The filter state lives in the URL (hx-push-url).
+never waits for a GROUP BY. The filter state lives in the URL.
+
+The filter form is POSTed (order_search), which answers with the list's URL for it (a 303, or
+HX-Location for HTMX): a search by email or phone becomes a token of the user's (`?qt=...`),
+so contact data never reaches a URL, the history, a Referer or an access log. A GET that
+still carries one (an old link) is redirected the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,15 +30,24 @@ from core.actor import Actor
 from core.errors import ActionNotAllowed
 from core.paging import keyset_page
 from orders.actions.saved_views import delete_view, save_view
-from orders.filters import FACETS, OrderFilter, filter_query_string, saved_view_query_string
+from orders.actions.search_tokens import issue_search_token
+from orders.filters import (
+    FACETS,
+    OrderFilter,
+    filter_query_string,
+    looks_like_contact,
+    saved_view_query_string,
+)
 from orders.forms import BulkForm, SavedViewForm
 from orders.models import BulkJob, LineItem, Order, SavedView
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-# sort parameter -> column; every one is NOT NULL, which keyset pagination needs.
+# sort parameter -> column; every one is NOT NULL, which keyset pagination needs, and the
+# first three have an index on (column, id) that the cursor's row comparison seeks with.
+# "created" is the order's date: Tango's createdAt (ordered_at), not when our row was written.
 SORTS = {
-    "created": "created_at",
+    "created": "ordered_at",
     "amount": "amount",
     "status": "tango_status",
     "state": "state",
@@ -63,6 +78,23 @@ def _int(value: str | None, default: int = 1) -> int:
         return max(1, int(value or default))
     except ValueError:
         return default
+
+
+def _without_contact_search(params: QueryDict, user: object) -> QueryDict | None:
+    """`params` with a search that looks like an email or phone swapped for a token of the
+    user's (None if there is no such search)."""
+    text = (params.get("q") or "").strip()
+    if not looks_like_contact(text):
+        return None
+    params = params.copy()
+    del params["q"]
+    params["qt"] = issue_search_token(user=user, text=text)
+    return params
+
+
+def _list_url(params: QueryDict) -> str:
+    query = params.urlencode()
+    return reverse("orders:list") + (f"?{query}" if query else "")
 
 
 def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str, int] | None]:
@@ -113,9 +145,28 @@ def _slug(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "-", value)
 
 
+@require_POST
+@staff_view("orders.view_order")
+def order_search(request: HttpRequest) -> HttpResponse:
+    """The filter form: answers with the list's URL for it, a contact search as a token.
+    HTMX then loads that URL into the table and pushes it (HX-Location); without JavaScript
+    the browser is redirected to it."""
+    params = QueryDict(saved_view_query_string(request.POST.urlencode()), mutable=True)
+    url = _list_url(_without_contact_search(params, request.user) or params)
+    if is_fragment_request(request):
+        response = HttpResponse()
+        response["HX-Location"] = json.dumps(
+            {"path": url, "target": "#order-table", "swap": "outerHTML"}
+        )
+        return response
+    return HttpResponseRedirect(url, status=303)
+
+
 @require_GET
 @staff_view("orders.view_order")
 def order_list(request: HttpRequest) -> HttpResponse:
+    if (tokenized := _without_contact_search(request.GET, request.user)) is not None:
+        return redirect(_list_url(tokenized))  # an old link: keep the address out of history
     # A bulk order can have thousands of line items: the list fetches the first few of each
     # order (for_list) and how many there are (count_per_order over the page's ids).
     filterset = OrderFilter(request.GET or None, queryset=Order.objects.for_list(), request=request)
@@ -161,6 +212,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @staff_view("orders.view_order")
 def order_facets(request: HttpRequest) -> HttpResponse:
     """The facet counts for a filter, as out-of-band swaps of each count (loaded lazily)."""
+    if (tokenized := _without_contact_search(request.GET, request.user)) is not None:
+        return redirect(f"{reverse('orders:facets')}?{tokenized.urlencode()}")
     filterset = OrderFilter(request.GET or None, queryset=Order.objects.all(), request=request)
     counts = cached_facets(filterset, filter_query_string(request.GET))
     context = {"facets": _facet_rows(filterset, counts)}
@@ -185,7 +238,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Saved view “{view.name}” is shared with the team.")
     else:
         messages.error(request, "Give the view a name.")
-    return redirect(f"{reverse('orders:list')}?{query_string}")
+    params = QueryDict(query_string)
+    return redirect(_list_url(_without_contact_search(params, request.user) or params))
 
 
 @require_POST

@@ -11,7 +11,7 @@ hold, pages refused beyond the result window (400.021). Tests program it through
   what Tango holds;
 * `errors[method]`: an exception raised on every call, or a list consumed one call at a time
   (None = answer normally); `fail_with`: raised by every method; `lose_next_answer`: the next
-  POST /orders creates the order and then times out;
+  POST /orders creates the order and then times out (`lose_next_reissue`: reissue.py's);
 * `hooks[method]`: a callable run with the call's arguments before the answer (to change local
   rows "while the request is on its way");
 * `calls` (method name, arguments by name), `count(method)`, `names()`: what was asked.
@@ -45,9 +45,8 @@ from tango.types import (
     Webhook,
 )
 
-from .exchange import FakeExchangeRates
+from .mixins import FakeExtensions
 from .payloads import tango_line_json, tango_order_json
-from .reasons import ReasonCodesMixin
 
 # Seeded orders start here (a Monday); WINDOW covers three days of them.
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -65,7 +64,7 @@ REWARD = Reward(
 
 
 @dataclass
-class FakeTango(FakeExchangeRates, ReasonCodesMixin):
+class FakeTango(FakeExtensions):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceOrderID
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # by referenceLineItemID
     accounts: list[dict[str, Any]] = field(default_factory=list)

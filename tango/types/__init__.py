@@ -10,6 +10,7 @@ from .orders import (
     LineItemError,
     LineItemPage,
     OrderPage,
+    ReissueResult,
     ResendResult,
     TangoLineItem,
     TangoOrder,
@@ -21,6 +22,7 @@ from .platform import (
     TangoAccount,
     TangoCustomer,
     Webhook,
+    WebhookReplay,
 )
 from .values import (
     Address,
@@ -52,6 +54,7 @@ __all__ = [
     "Money",
     "OrderPage",
     "Recipient",
+    "ReissueResult",
     "ResendResult",
     "Reward",
     "Sender",
@@ -60,6 +63,7 @@ __all__ = [
     "TangoLineItem",
     "TangoOrder",
     "Webhook",
+    "WebhookReplay",
     "mask_email",
     "mask_phone",
     "parse_datetime",

@@ -152,6 +152,10 @@ class TangoLineItem:
     errors: tuple[LineItemError, ...]
     account_identifier: str | None
     reward: Reward | None
+    # The chain of reissues (POST /lineItems/{id}/reissue, §7.3): what replaced this reward,
+    # and the reward this one replaced.
+    reissued_to: str | None = None
+    reissued_from: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> TangoLineItem:
@@ -181,7 +185,21 @@ class TangoLineItem:
             ),
             account_identifier=parse_str(data.get("accountIdentifier")),
             reward=Reward.from_json(data.get("reward")),
+            reissued_to=parse_str(data.get("reissuedToReferenceLineItemId")),
+            reissued_from=parse_str(data.get("reissuedFromReferenceLineItemId")),
         )
+
+
+@dataclass(frozen=True)
+class ReissueResult:
+    """POST /lineItems/{id}/reissue: 201 with the new order's OrderViewSummary (§7.3)."""
+
+    order: TangoOrder  # the new order Tango created (the original reward is cancelled)
+    reissued_from: str  # the cancelled reward's referenceLineItemID
+
+    @property
+    def new_reference_line_item_id(self) -> str | None:
+        return self.order.reference_line_item_id
 
 
 @dataclass(frozen=True)

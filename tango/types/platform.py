@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from .values import (
     Json,
@@ -144,6 +145,31 @@ class Webhook:
             webhook_id=str(data.get("webhookId") or data.get("id") or ""),
             url=parse_str(data.get("url") or url),
             expires_at=parse_datetime(data.get("expiresAt")),
+        )
+
+
+@dataclass(frozen=True)
+class WebhookReplay:
+    """POST /webhooks/{id}/replay's answer: how many stored events Tango will redeliver."""
+
+    webhook_id: str
+    from_revision: int | None
+    to_revision: int | None
+    number_of_events: int
+
+    @classmethod
+    def from_json(cls, data: Json) -> WebhookReplay:
+        def revision(value: Any) -> int | None:
+            try:
+                return None if value is None else int(value)
+            except (TypeError, ValueError):
+                return None
+
+        return cls(
+            webhook_id=str(data.get("webhookId") or ""),
+            from_revision=revision(data.get("fromRevision")),
+            to_revision=revision(data.get("toRevision")),
+            number_of_events=revision(data.get("numberOfEvents")) or 0,
         )
 
 

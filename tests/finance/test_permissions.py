@@ -44,6 +44,15 @@ ROUTES = [
     Route("closes", "get", REPORTS),
     Route("close", "post", (*REPORTS, "finance.close_period"), {"query_string": ""}, (302,)),
     Route("close-detail", "get", REPORTS),
+    Route("balances", "get", ("orders.view_account",)),
+    Route("balances-refresh", "post", ("orders.view_account",), {}, (302,)),
+    Route(
+        "balance-threshold",
+        "post",
+        ("orders.view_account", "finance.change_balancethreshold"),
+        {"amount": "100.00"},
+        (302,),
+    ),
 ]
 
 
@@ -52,7 +61,7 @@ def test_the_sweep_covers_every_finance_url():
 
 
 @pytest.fixture
-def world(db, ledger, make_user, settings, tmp_path):
+def world(db, ledger, make_user, settings, tmp_path, fake_tango):
     settings.FINANCE_EXPORT_DIR = tmp_path
     return {"closer": make_user("Finance", username="closer")}
 
@@ -70,6 +79,10 @@ def url_for(route: Route, world: dict, user) -> str:
         )  # fmt: skip
         (tmp / "x.csv").write_text("x\n")
         return reverse(f"finance:{route.name}", args=[job.token])
+    if route.name == "balance-threshold":
+        from tests.factories import AccountFactory
+
+        return reverse("finance:balance-threshold", args=[AccountFactory().pk])
     if route.name == "close-detail":
         closed = PeriodClose.objects.create(
             period_start="2026-03-01", period_end="2026-03-31", time_zone="UTC", rows="account",

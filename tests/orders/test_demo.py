@@ -23,8 +23,16 @@ def sim(tmp_path, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_creates_role_logins_and_orders_in_many_statuses(sim, capsys):
-    call_command("seed_demo", "--orders", "120")
+def test_seed_demo_creates_role_logins_and_orders_in_many_statuses(sim, capsys, caplog):
+    with caplog.at_level("INFO"):
+        call_command("seed_demo", "--orders", "120")
+    # The simulator's refusals are part of the demo, and the log says so before they come
+    # (issue 8, item 17): a newcomer should not read them as errors.
+    refused = [r for r in caplog.records if r.name == "tango.client" and " -> 4" in r.message]
+    notes = [r for r in caplog.records if r.name == "orders.demo" and "on purpose" in r.message]
+    assert refused and notes
+    assert notes[0].created <= refused[0].created
+    assert any("402" in r.message and "on purpose" in r.message for r in notes)
 
     users = get_user_model().objects.filter(username__in=["support", "finance", "manager", "admin"])
     assert {u.username: u.groups.get().name for u in users} == {

@@ -21,6 +21,13 @@ from tango import (
     TangoThrottled,
     TangoUnavailable,
 )
+from tango.errors import (
+    TangoActionRefused,
+    TangoActionWindowClosed,
+    TangoNotChoiceProduct,
+    TangoReissueLimit,
+    TangoRewardStatusRefused,
+)
 from tango.testing import payloads as p
 from tango.testing.payloads import BASE, create_kwargs
 
@@ -33,7 +40,11 @@ from tango.testing.payloads import BASE, create_kwargs
         (400, "400.009", TangoRejected, None),
         (401, "401.002", TangoAuthError, None),
         (402, "402.001", TangoInsufficientFunds, None),
-        (403, "403.010", TangoRejected, None),
+        (403, "403.010", TangoRewardStatusRefused, None),
+        (403, "403.018", TangoNotChoiceProduct, None),
+        (403, "403.019", TangoActionWindowClosed, None),
+        (403, "403.022", TangoReissueLimit, None),
+        (403, "403.099", TangoRejected, None),
         (404, "404.017", TangoNotFound, None),
         (409, "409.002", TangoInFlight, 2.0),
         (409, "409.024", TangoAlreadyExists, None),
@@ -72,6 +83,14 @@ def test_status_and_i18n_key_map_to_error_class(tango, mocked, status, key, expe
 def test_retryable_and_final_families():
     assert issubclass(TangoRateLimited, TangoUnavailable)
     assert issubclass(TangoInFlight, TangoUnavailable)
+    for refusal in (
+        TangoRewardStatusRefused,
+        TangoNotChoiceProduct,
+        TangoActionWindowClosed,
+        TangoReissueLimit,
+    ):
+        assert issubclass(refusal, TangoActionRefused)
+        assert issubclass(refusal, TangoRejected)  # final: callers catching TangoRejected hold
     for final in (TangoInsufficientFunds, TangoNotFound, TangoThrottled):
         assert issubclass(final, TangoRejected)
         assert not issubclass(final, TangoUnavailable)

@@ -12,6 +12,7 @@ from tango import (
     Recipient,
     TangoRejected,
 )
+from tango.errors import TangoRewardStatusRefused
 from tango.testing import payloads as p
 from tango.testing.payloads import BASE, create_kwargs
 
@@ -143,7 +144,7 @@ def test_cannot_cancel_is_rejected(tango, mocked):
     )
     with pytest.raises(TangoRejected) as info:
         tango.cancel_line_item("RA1-1", reason_code="DUPLICATE")
-    assert type(info.value) is TangoRejected
+    assert type(info.value) is TangoRewardStatusRefused
 
 
 def test_resend_order_and_line_item(tango, mocked):

@@ -17,13 +17,16 @@ import pytest
 
 from tango import (
     Recipient,
+    TangoActionWindowClosed,
     TangoAuthError,
     TangoClient,
     TangoInFlight,
     TangoInsufficientFunds,
     TangoNotFound,
     TangoRateLimited,
+    TangoReissueLimit,
     TangoRejected,
+    TangoRewardStatusRefused,
     TangoThrottled,
     TangoUnavailable,
 )
@@ -343,9 +346,42 @@ def test_line_item_actions_refused_after_five_days(tango, sim):
         tango.cancel_line_item(line_id, reason_code="DUPLICATE")
     with pytest.raises(TangoRejected):
         tango.freeze_line_item(line_id, reason_code="FRAUD")
-    assert type(cancel.value) is TangoRejected
+    assert type(cancel.value) is TangoActionWindowClosed  # a TangoRejected: final
     assert cancel.value.status_code == 403
-    assert cancel.value.i18n_key
+    assert cancel.value.i18n_key == "403.019"
+
+
+def test_reissue_cancels_the_reward_and_answers_the_new_order(tango):
+    line_id = place(tango, utid=REWARD_LINK, amount=Decimal("30.00")).order.reference_line_item_id
+    assert line_id is not None
+
+    result = tango.reissue_line_item(
+        line_id, reason_code="RECIPIENT", amount="20.00", recipient={"email": "new@example.com"}
+    )
+
+    assert result.reissued_from == line_id
+    new_id = result.new_reference_line_item_id
+    assert new_id and result.order.reference_order_id
+    original = tango.get_line_item(line_id)
+    assert (original.status, original.reward_status) == ("CANCELLED", "CANCELLED")
+    assert original.reissued_to == new_id
+    fresh = tango.get_line_item(new_id)
+    assert fresh.reissued_from == line_id
+    assert fresh.amount_issued.value == Decimal("20.00")
+    # The original is cancelled: a second reissue of it is refused, typed.
+    with pytest.raises(TangoRewardStatusRefused):
+        tango.reissue_line_item(line_id, reason_code="RECIPIENT")
+
+
+def test_the_sixth_reissue_along_a_chain_is_refused(tango):
+    line_id = place(tango, utid=REWARD_LINK).order.reference_line_item_id
+    for _ in range(5):
+        line_id = tango.reissue_line_item(
+            line_id, reason_code="OTHER", other_reason="again"
+        ).new_reference_line_item_id
+    with pytest.raises(TangoReissueLimit) as info:
+        tango.reissue_line_item(line_id, reason_code="OTHER", other_reason="again")
+    assert info.value.i18n_key == "403.022"
 
 
 def test_line_item_actions_refused_on_non_choice_products(tango):

@@ -126,3 +126,27 @@ def test_every_type_the_app_subscribes_to_has_its_own_class() -> None:
     from orders.webhooks import SUBSCRIBED_EVENT_TYPES
 
     assert set(SUBSCRIBED_EVENT_TYPES) <= set(webhooks.EVENT_TYPES)
+
+
+def test_a_transaction_event_is_typed_with_its_signed_amount() -> None:
+
+    deposit = webhooks.parse_event(
+        {
+            "eventType": "Transaction",
+            "eventData": {
+                "accountIdentifier": "acme-usd-01",
+                "transactionType": "DEPOSIT",
+                "transactionId": "T5001",
+                "amount": 1500.0,
+                "currency": "USD",
+            },
+        }
+    )
+    assert isinstance(deposit, webhooks.TransactionPosted)
+    assert (deposit.account_identifier, deposit.signed_amount) == ("acme-usd-01", Decimal("1500"))
+    out = webhooks.parse_event(
+        {"eventType": "Transaction", "eventData": {"transactionType": "WITHDRAWAL", "amount": 5}}
+    )
+    assert out.signed_amount == Decimal("-5")
+    bad = webhooks.parse_event({"eventType": "Transaction", "eventData": {"amount": "x"}})
+    assert bad.amount is None

@@ -113,3 +113,15 @@ def test_bulk_reject_needs_a_reason(client, batch, people):
     assert "Give a reason for the rejection." in page.content.decode()
     client.post(url, {"ids": [batch[0].pk], "decision": "reject", "reason": "duplicate"})
     assert ApprovalRequest.objects.get(pk=batch[0].pk).status == "rejected"
+
+
+@pytest.mark.parametrize("bogus", ["²", "١٢", "99999999999999999999999", "-1", "x"])
+def test_ids_that_are_not_ids_are_ignored_not_a_500(client, batch, people, bogus):
+    """'²'.isdigit() is true but int('²') fails (found by tests/security/test_fuzz_requests.py)."""
+    client.force_login(people["manager"])
+    client.raise_request_exception = False
+    for url in (reverse("approvals:queue"), reverse("approvals:funds")):
+        assert client.get(url, {"ids": [bogus]}).status_code < 500
+    response = client.post(reverse("approvals:decide"), {"ids": [bogus], "decision": "approve"})
+    assert response.status_code == 302
+    assert ApprovalRequest.objects.filter(status="approved").count() == 0

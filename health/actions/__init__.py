@@ -1,0 +1,1 @@
+"""The health app's writers: the only code that changes its rows or asks Tango to act."""

@@ -1,0 +1,36 @@
+"""The uploads demo that seed_demo adds: one file uploaded by support, its dry run done, its
+rows showing each kind of problem a dry run reports, nothing placed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tango.client import reset_client
+from tango_sim.testing import running_simulator
+from uploads.models import Upload
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def sim(tmp_path, settings):
+    with running_simulator(tmp_path) as handle:
+        settings.TANGO_BASE_URL = handle.base_url
+        reset_client()
+        yield handle
+    reset_client()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_leaves_a_checked_upload_with_mixed_rows(sim, capsys):
+    call_command("seed_demo", "--orders", "120")
+    upload = Upload.objects.get()
+    assert (upload.status, upload.created_by.username) == ("checked", "support")
+    kinds = {kind["kind"] for kind in upload.summary["kinds"]}
+    assert upload.summary["valid"] == 4 and upload.summary["invalid"] == 6, upload.summary
+    assert len(kinds) >= 5, kinds
+    assert not upload.rows.exclude(order=None).exists()  # a dry run places nothing
+    assert "dry run done, 4 valid rows of 10" in capsys.readouterr().out
+    call_command("seed_demo")  # seeded once
+    assert Upload.objects.count() == 1

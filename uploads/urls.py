@@ -1,0 +1,12 @@
+from django.urls import path
+
+from uploads import views
+
+app_name = "uploads"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("template.<str:file_format>", views.template, name="template"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/problems.csv", views.error_file, name="error-file"),
+    path("<int:pk>/confirm/", views.confirm_upload, name="confirm"),
+]
