@@ -82,6 +82,11 @@ def reissue_blocker(line_item: LineItem) -> str | None:
         return "Tango reissues Choice products only (e.g. Reward Link)."
     # Tango decides the window (the cancel window: 5 days unless the program customised it)
     # and says so per line item; its canCancel flag, kept by the line-item sync, is the rule.
+    if line_item.can_cancel is None:  # POST /orders does not say; the re-read after it will
+        return (
+            "Tango has not said yet whether it allows a reissue: the order is re-read from Tango "
+            "right after placement (Refresh from Tango if this stays)."
+        )
     if not line_item.can_cancel:
         return (
             "Tango does not allow a reissue of this reward now (its window may have closed, "
