@@ -70,7 +70,9 @@ class AnyStatusField(django_filters.fields.MultipleChoiceField):
     values (TANGO_API.md §2.3) and one we do not know yet must still be selectable."""
 
     def valid_value(self, value: Any) -> bool:
-        return bool(value) and len(str(value)) <= STATUS_LENGTH
+        text = str(value)
+        # PostgreSQL text holds no NUL byte: such a value is refused, never sent to the query.
+        return bool(text) and len(text) <= STATUS_LENGTH and "\x00" not in text
 
 
 class AnyStatusFilter(django_filters.MultipleChoiceFilter):
