@@ -80,6 +80,11 @@ def test_cross_currency_preview_and_field_errors(page: Page, login, demo):
     page.get_by_label("Find a reward").fill("reward link")
     page.get_by_role("button", name=re.compile(r"^Reward Link Reward Link")).first.click()
     expect(page.locator("#picked-reward")).to_contain_text("U100001")
+    # The swapped-in select reacts once htmx has processed it (right after the swap settles); a
+    # person is never that quick, Playwright is.
+    page.wait_for_function(
+        "!!document.querySelector('select[name=delivery_method]')['htmx-internal-data']"
+    )
     page.get_by_label("Delivery method").select_option("PHONE")
     expect(page.get_by_label("Recipient mobile")).to_be_visible()
     expect(page.get_by_label("Recipient email")).to_have_count(0)
