@@ -101,8 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: HEAD is answered as GET everywhere, without a body.
-    "rewards_admin.head_requests.HeadAsGetMiddleware",
+    "rewards_admin.head_requests.HeadAsGetMiddleware",  # first: HEAD answered as GET, no body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -325,7 +324,6 @@ PLACEMENT_QUEUED_STALE_SECONDS = int(env("PLACEMENT_QUEUED_STALE_SECONDS", "600"
 TANGO_WEBHOOK_SECRET = env("TANGO_WEBHOOK_SECRET", "")
 # Where Tango (or the simulator) should POST webhooks, registered by `setup_webhooks`.
 TANGO_WEBHOOK_URL = env("TANGO_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/tango/")
-# Sync health (health/) and balances (finance/balances.py): README's Configuration table.
 SYNC_STALE_AFTER_MINUTES = float(env("SYNC_STALE_AFTER_MINUTES", "30"))
 WEBHOOK_EXPIRY_ALERT_DAYS = float(env("WEBHOOK_EXPIRY_ALERT_DAYS", "7"))
 SYNC_ALERT_EMAILS = env_list("SYNC_ALERT_EMAILS")
