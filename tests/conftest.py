@@ -23,6 +23,37 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def demo_sim(tmp_path, settings):
+    """A simulator process (as `make run` starts it) with this process's client pointed at it:
+    for the tests that run `seed_demo`."""
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path) as handle:
+        settings.TANGO_BASE_URL = handle.base_url
+        reset_client()
+        yield handle
+    reset_client()
+
+
+@pytest.fixture
+def synced_sim(db, tmp_path, settings):
+    """A simulator without its order pacing, this process's client pointed at it (no pacing of
+    ours either), and its customers and accounts synced in."""
+    from orders.sync import reference
+    from tango_sim.testing import running_simulator
+
+    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as handle:
+        settings.TANGO_BASE_URL = handle.base_url
+        settings.TANGO_ORDER_RATE = 0
+        reset_client()
+        try:
+            reference.sync_accounts()
+            yield handle
+        finally:
+            reset_client()
+
+
+@pytest.fixture
 def fake_tango():
     """A fresh FakeTango as this process's Tango client (tango.client's one seam), reset after."""
     from django.core.cache import cache

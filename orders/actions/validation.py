@@ -16,10 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
-
-from core import phones
+from core import emails, phones
 from core.errors import Problems
 from orders.actions import validation_fields as shapes
 from orders.models import Account, CatalogItem
@@ -46,9 +43,6 @@ CHANNEL_FOR_METHOD = {
     DeliveryMethod.EMBEDDED: "EMBEDDED",
     DeliveryMethod.EMBEDDED_COMPONENT: "EMBEDDED",
 }
-# The part before the @ (RFC 5321's limit, which Tango enforces: 422.134 "malformed email").
-EMAIL_LOCAL_PART_MAX = 64
-_email_validator = EmailValidator()
 
 
 def clean_address(address: Mapping[str, str] | None) -> dict[str, str]:
@@ -290,14 +284,8 @@ def _check_recipient(
 
 
 def _check_email(problems: Problems, email: str) -> None:
-    try:
-        _email_validator(email)
-    except ValidationError:
-        problems.add("recipient_email", "The recipient's email address is not valid.")
-        return
-    if len(email.rsplit("@", 1)[0]) > EMAIL_LOCAL_PART_MAX:
-        problems.add(
-            "recipient_email",
-            f"The part of the email address before the @ can have at most "
-            f"{EMAIL_LOCAL_PART_MAX} characters.",
-        )
+    """Tango's email rules are core.emails'; a syntax error is said about the recipient."""
+    problem = emails.email_problem(email)
+    if problem:
+        invalid = "The recipient's email address is not valid."
+        problems.add("recipient_email", invalid if problem == emails.NOT_VALID else problem)

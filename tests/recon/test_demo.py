@@ -7,19 +7,13 @@ import pytest
 from django.core.management import call_command
 
 from recon.models import Mismatch, ReconRun
-from tango.client import reset_client
-from tango_sim.testing import running_simulator
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def sim(tmp_path, settings):
-    with running_simulator(tmp_path) as handle:
-        settings.TANGO_BASE_URL = handle.base_url
-        reset_client()
-        yield handle
-    reset_client()
+def sim(demo_sim):
+    return demo_sim
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,7 +18,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from orders.models import LineItem, Order
-from orders.sync import reference
 from orders.sync.orders import sync_orders_window
 from tango.types import Recipient
 
@@ -28,19 +27,8 @@ SCHEDULED = "SCHEDULED DELIVERY"
 
 
 @pytest.fixture
-def sim(db, tmp_path, settings):
-    from tango.client import reset_client
-    from tango_sim.testing import running_simulator
-
-    with running_simulator(tmp_path, TANGO_SIM_ORDER_TPS="0") as handle:
-        settings.TANGO_BASE_URL = handle.base_url
-        settings.TANGO_ORDER_RATE = 0
-        reset_client()
-        try:
-            reference.sync_accounts()
-            yield handle
-        finally:
-            reset_client()
+def sim(synced_sim):
+    return synced_sim
 
 
 def _place(cents: str, n: int) -> str:
