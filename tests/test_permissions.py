@@ -107,6 +107,8 @@ UPLOAD_ROUTES = [
     Route("uploads:detail", "get", UPLOAD),
     Route("uploads:error-file", "get", (*UPLOAD, "orders.view_recipient")),
     Route("uploads:confirm", "post", UPLOAD, {}, (302,)),
+    Route("uploads:rows", "get", UPLOAD, ok=(302,)),  # a plain GET: sent to the page
+    Route("uploads:results", "post", UPLOAD, {"file_format": "csv"}),
 ]
 RECON = ("recon.view_mismatch", "recon.view_reconrun")
 RECON_ROUTES = [

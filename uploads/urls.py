@@ -1,6 +1,6 @@
 from django.urls import path
 
-from uploads import views
+from uploads import result_views, views
 
 app_name = "uploads"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/problems.csv", views.error_file, name="error-file"),
     path("<int:pk>/confirm/", views.confirm_upload, name="confirm"),
+    path("<int:pk>/rows/", result_views.live_rows, name="rows"),
+    path("<int:pk>/results/", result_views.results_file, name="results"),
 ]

@@ -19,10 +19,10 @@ from uploads.actions.dry_run import KIND_LABELS
 from uploads.columns import COLUMNS, KEYS, MAX_ROWS, normalise_header
 from uploads.models import Upload
 from uploads.reading import IGNORE, BadFile, NeedsMapping
+from uploads.result_views import live_context
 
 PERM = "uploads.add_upload"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROWS_SHOWN = 200
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,18 +86,14 @@ def template(request: HttpRequest, file_format: str) -> HttpResponse:
 @staff_view(PERM)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.select_related("created_by", "confirmed_by"), pk=pk)
-    running = upload.status in {Upload.Status.CHECKING, Upload.Status.PLACING}
+    # The dry run's progress polls here; placement and the rows' statuses poll the live region
+    # (uploads.result_views).
+    running = upload.status == Upload.Status.CHECKING
     rows = upload.rows.order_by("number")
     context = {
         "upload": upload,
         "running": running,
-        "problem_rows": [] if running else rows.filter(valid=False)[:ROWS_SHOWN],
         "approval_rows": [] if running else rows.filter(valid=True).exclude(approval="")[:20],
-        "placed_rows": (
-            rows.filter(order__isnull=False).select_related("order")[:ROWS_SHOWN]
-            if upload.status in {Upload.Status.PLACING, Upload.Status.PLACED}
-            else []
-        ),
         "labels": KIND_LABELS,
     }
     if is_fragment_request(request):
@@ -105,6 +101,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not running:
             response["HX-Refresh"] = "true"  # finished: reload once to show the summary
         return vary_on_htmx(response)
+    context.update(live_context(request, upload))
     return vary_on_htmx(render(request, "uploads/detail.html", context))
 
 

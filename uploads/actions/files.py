@@ -55,9 +55,10 @@ def error_file_csv(upload: Upload) -> bytes:
         upload.rows.order_by("number").values_list("cells", "problems", "warnings").iterator()
     ):
         said = "; ".join(p["message"] for p in problems + warnings)
-        writer.writerow([_safe(cells[i]) for i in keep] + [said])
+        writer.writerow([neutralised(cells[i]) for i in keep] + [said])
     return buffer.getvalue().encode("utf-8")
 
 
-def _safe(cell: str) -> str:
+def neutralised(cell: str) -> str:
+    """The cell as written to a file a spreadsheet opens (a formula start made text)."""
     return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
