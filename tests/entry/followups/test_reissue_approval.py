@@ -208,3 +208,18 @@ def test_expiry_frees_the_reward(fake_tango, reward, requester, policy):
         order_id=reward.order_id, kind="reissue", message__contains="not approved in time"
     ).exists()
     assert reissue_blocker(reward) is None
+
+
+def test_the_original_order_page_says_a_reissue_is_awaiting_approval(
+    client, make_user, fake_tango, reward, requester, policy
+):
+    from django.urls import reverse
+
+    result = _ask_higher(reward, requester)
+    client.force_login(make_user("Manager"))
+
+    html = client.get(reverse("orders:detail", args=[reward.order_id])).content.decode()
+
+    assert "a reissue is awaiting approval" in html
+    assert reverse("orders:detail", args=[result.order_id]) in html
+    assert reverse("entry:reissue", args=[reward.pk]) not in html  # no second reissue offered
