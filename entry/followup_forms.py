@@ -15,6 +15,9 @@ from django import forms
 
 from core.errors import Problems
 from core.masking import mask_email, mask_name, mask_phone
+from entry.actions.reorder import ReorderLine
+from orders.actions.validation import methods_for_item
+from orders.statuses import PHYSICAL_DELIVERY_METHODS, DeliveryMethod
 
 REISSUE_REASON_CODES = {
     # POST /lineItems/{id}/reissue's reason codes (TANGO_API.md §7.3).
@@ -36,6 +39,15 @@ REISSUE_DELIVERY_METHODS = {
     "WHATSAPP": "WhatsApp",
     "BULKDIGITAL": "Bulk digital",
 }
+ADDRESS_FIELDS = (
+    "address_company",
+    "address_street1",
+    "address_street2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "address_country",
+)
 RECIPIENT_FIELDS = (
     "recipient_first_name",
     "recipient_last_name",
@@ -88,17 +100,64 @@ class RecipientFields(forms.Form):
 
 
 class ReorderLineForm(RecipientFields):
-    """One failed line of the re-order page (prefix `li<pk>`)."""
+    """One failed line of the re-order page (prefix `li<pk>`): amount, delivery method (those
+    the reward and the platform allow, as for a new order), recipient and postal address."""
 
     include = forms.BooleanField(label="Re-order this reward", required=False, initial=True)
     amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=0)
+    delivery_method = forms.ChoiceField(label="Delivery method", choices=(), required=False)
+    address_company = forms.CharField(label="Company", max_length=100, required=False)
+    address_street1 = forms.CharField(label="Street line 1", max_length=100, required=False)
+    address_street2 = forms.CharField(label="Street line 2", max_length=100, required=False)
+    address_city = forms.CharField(label="City", max_length=100, required=False)
+    address_state = forms.CharField(label="State or province", max_length=100, required=False)
+    address_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    address_country = forms.CharField(label="Country", max_length=2, required=False)
 
-    field_order = ["include", "amount", *RECIPIENT_FIELDS]
+    field_order = ["include", "amount", "delivery_method", *RECIPIENT_FIELDS, *ADDRESS_FIELDS]
 
     def __init__(self, *args: Any, line_item: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"amount": line_item.amount, "include": True})
+        kwargs.setdefault(
+            "initial",
+            {
+                "amount": line_item.amount,
+                "include": True,
+                "delivery_method": line_item.delivery_method,
+            },
+        )
         kwargs.setdefault("prefix", f"li{line_item.pk}")
         super().__init__(*args, line_item=line_item, **kwargs)
+        labels = dict(DeliveryMethod.choices)
+        methods = methods_for_item(line_item.catalog_item)
+        if line_item.delivery_method and line_item.delivery_method not in methods:
+            methods.insert(0, line_item.delivery_method)
+        self.fields["delivery_method"].choices = [(m, labels.get(m, m)) for m in methods]
+        for name in ADDRESS_FIELDS:
+            kept = getattr(line_item, name)
+            # Like the recipient: the current address is not printed, empty keeps it.
+            self.fields[name].widget.attrs["placeholder"] = "(current kept)" if kept else "(none)"
+        self.fields[
+            "address_street1"
+        ].help_text = "Physical rewards only. Empty fields keep the current address."
+
+    def reorder_line(self) -> ReorderLine:
+        """The line to re-order as entered (empty recipient or address fields keep the
+        current value; a method that mails nothing sends no address)."""
+        data = self.cleaned_data
+        method = data["delivery_method"] or self.line_item.delivery_method
+        address: dict[str, str] = {}
+        if method in PHYSICAL_DELIVERY_METHODS:
+            address = {
+                name.removeprefix("address_"): data.get(name) or getattr(self.line_item, name)
+                for name in ADDRESS_FIELDS
+            }
+        return ReorderLine(
+            line_item_id=self.line_item.pk,
+            amount=data["amount"],
+            delivery_method=method,
+            address=tuple(address.items()),
+            **self.recipient(),
+        )
 
 
 class ReissueForm(RecipientFields):
@@ -122,7 +181,7 @@ class ReissueForm(RecipientFields):
         self.fields["amount"].widget.attrs["placeholder"] = f"{line_item.amount} (same)"
         self.fields[
             "amount"
-        ].help_text = "Empty keeps the amount. A higher amount needs approval and is refused here."
+        ].help_text = "Empty keeps the amount. The approval policy applies (e.g. a higher amount)."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -11,6 +11,7 @@ from celery.app.task import Task
 from django.contrib.auth import get_user_model
 
 from core.actor import Actor, ActorPath
+from entry.actions.reissue_approval import place_approved_reissue
 from entry.actions.reissue_mirror import resolve_lost_reissue
 
 MAX_CHECKS = 10
@@ -33,3 +34,9 @@ def resolve_reissue_task(self: Task, *, line_item_id: int, actor_id: int | None 
     if outcome == "waiting":
         raise self.retry(countdown=CHECK_EVERY_SECONDS)
     return outcome
+
+
+@shared_task(name="entry.tasks.place_reissue_task", acks_late=True, reject_on_worker_lost=True)
+def place_reissue_task(*, order_id: int) -> str:
+    """An approved reissue: claimed once, posted once (a redelivery loses the claim)."""
+    return place_approved_reissue(order_id=order_id)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from approvals.actions.checker import decision_blocker, live_approvals
 from approvals.funds import AccountSpend, over_balance, selection_spend
 from approvals.models import Approval, ApprovalRequest
+from approvals.reissue_claims import release_reissue_claim
 from audit.models import AuditAction
 from audit.records import record
 from core import jobs
@@ -176,6 +177,7 @@ def _reject(request_id: int, actor: Actor, reason: str) -> Decision:
             details={"approval_request": request.pk},
         ):
             raise ActionNotAllowed("This order is no longer waiting for approval.")
+        release_reissue_claim(order_id=request.order_id, actor=actor, why=f"rejected ({reason})")
         _audit(actor, request, AuditAction.APPROVAL_REJECT, reason=reason)
         jobs.enqueue("approvals.tasks.notify_creator_task", request_id=request.pk)
     return Decision(request.pk, request.order_id, "rejected", message + ".")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest
+from approvals.reissue_claims import release_reissue_claim
 from audit.models import AuditAction
 from audit.records import record
 from core import jobs
@@ -46,6 +47,9 @@ def expire_requests(*, now: datetime | None = None, actor: Actor | None = None) 
                 actor=actor,
                 message=f"Withdrawn: not decided within {hours:g} hours of being sent to approval",
                 details={"approval_request": request.pk},
+            )
+            release_reissue_claim(
+                order_id=request.order_id, actor=actor, why="not approved in time"
             )
             record(
                 actor=actor,

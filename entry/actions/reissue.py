@@ -10,9 +10,9 @@ the original line item tells whether the reissue happened (`reissuedToReferenceL
 read at once and, if Tango does not know yet, by entry.tasks.resolve_reissue_task a little
 later; the new order is adopted from there. A refusal releases the claim and says why.
 
-A higher amount is refused here: it would need the approval policy, and a reissue cannot wait
-for an approval yet (an approved order is placed with POST /orders, not reissued). Reissue at
-the same or a lower amount, or cancel and enter a new order.
+Every reissue goes through the approval policy new orders go through (a higher amount
+included): when a rule is hit, a local order linked to the reward waits for a checker and the
+worker reissues once it is approved (entry.actions.reissue_approval).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.actor import Actor
 from core.errors import ActionNotAllowed, Problems, ValidationFailed
 from core.jobs import enqueue
+from entry.actions.reissue_approval import hold_for_approval
 from entry.actions.reissue_mirror import find_reissued_order, mirror_reissue, release_claim
 from orders import events
 from orders.actions.validation import parse_amount, validate_order
@@ -52,6 +53,7 @@ RECIPIENT = ("first_name", "last_name", "email", "mobile")
 class ReissueResult:
     order_id: int | None  # the new order here; None while a lost answer is being resolved
     message: str
+    waiting: bool = False  # held by the approval policy: reissued once approved
 
 
 def reissue_count(line_item: LineItem) -> int:
@@ -69,6 +71,8 @@ def reissue_blocker(line_item: LineItem) -> str | None:
     if not line_item.reference_line_item_id:
         return "The reward has not been issued by Tango yet."
     done = Order.objects.filter(reissue_of=line_item).first()
+    if done is not None and done.reference_order_id is None:
+        return f"A reissue of this reward is awaiting approval or being sent: order {done.pk}."
     if done is not None:
         return f"Already reissued as order {done.pk}."
     if line_item.reissue_requested_at:
@@ -114,7 +118,7 @@ def reissue_line_item(
 
     Empty values keep the reward's own (amount, delivery method, each recipient field).
     Raises ValidationFailed (every problem, by field), ActionNotAllowed (not possible now,
-    a higher amount, or Tango refused: its reason in words).
+    or Tango refused: its reason in words). A reissue the policy holds returns `waiting`.
     """
     line_item = LineItem.objects.select_related("order__account", "catalog_item").get(
         pk=line_item_id
@@ -153,6 +157,17 @@ def reissue_line_item(
             message=f"Reissue of line {line_item.line_number} requested ({reason_code}).",
             details={"requested": asked},
         )
+        waiting = hold_for_approval(
+            line_item=line_item,
+            actor=actor,
+            reason_code=reason_code,
+            other_reason=other_reason,
+            amount=value,
+            delivery_method=delivery_method,
+            typed=typed,
+        )
+    if waiting is not None:
+        return ReissueResult(order_id=waiting.order_id, message=waiting.reason, waiting=True)
     recipient = {("mobile_number" if key == "mobile" else key): v for key, v in typed.items() if v}
     try:  # no transaction open: claim, call, write back
         result = get_client().reissue_line_item(
@@ -209,12 +224,6 @@ def _check(
     if amount not in (None, ""):
         value = parse_amount(amount, problems)
     problems.raise_if_any()
-    if value is not None and value > line_item.amount:
-        raise ActionNotAllowed(
-            f"A higher amount ({value} > {line_item.amount} {line_item.currency}) needs approval, "
-            "and a reissue cannot wait for one: reissue at the same or a lower amount, or "
-            "cancel this reward and enter a new order."
-        )
     chosen = method or line_item.delivery_method
     found = validate_order(
         account=line_item.order.account,

@@ -21,7 +21,8 @@ from audit.records import record
 from core.actor import Actor
 from orders import events
 from orders.models import LineItem, Order, OrderEvent
-from orders.statuses import OrderSource, PlacementState
+from orders.state import transition_state
+from orders.statuses import FAIL, MARK_PLACED, OrderSource, PlacementState
 from orders.sync.passes import refresh_order
 from tango.client import get_client
 from tango.errors import TangoError, TangoUnavailable
@@ -33,7 +34,7 @@ def resolve_lost_reissue(*, line_item_id: int, actor: Actor, give_up: bool) -> s
     waiting ("waiting"), or, with `give_up`, release the claim when Tango shows no reissue
     ("released"). Never posts the reissue again."""
     line_item = LineItem.objects.select_related("order").get(pk=line_item_id)
-    if Order.objects.filter(reissue_of=line_item).exists():
+    if Order.objects.filter(reissue_of=line_item, reference_order_id__isnull=False).exists():
         return "adopted"
     if line_item.reissue_requested_at is None:
         return "released"
@@ -84,13 +85,18 @@ def mirror_reissue(*, line_item_id: int, tango: TangoOrder, actor: Actor) -> Ord
         existing = Order.objects.filter(
             Q(reissue_of=line_item) | Q(reference_order_id=tango.reference_order_id)
         ).first()
-        if existing is not None:
+        if existing is not None and existing.reference_order_id is None:
+            # The approved reissue waiting here (reissue_approval): Tango's order fills it.
+            order = _fill(existing, line_item, tango, actor)
+            _link(line_item, order, actor)
+        elif existing is not None:
             if existing.reissue_of_id is None:  # the sync imported it first: link it
                 Order.objects.filter(pk=existing.pk).update(reissue_of=line_item)
                 _link(line_item, existing, actor)
             return existing
-        order = _new_order(line_item, tango, actor)
-        _link(line_item, order, actor)
+        else:
+            order = _new_order(line_item, tango, actor)
+            _link(line_item, order, actor)
     for order_id in (order.pk, line_item.order_id):
         # The periodic sync reads them again soon if Tango is away; the link is written.
         with suppress(TangoError):
@@ -98,11 +104,20 @@ def mirror_reissue(*, line_item_id: int, tango: TangoOrder, actor: Actor) -> Ord
     return order
 
 
-def release_claim(*, line_item_id: int, actor: Actor, why: str) -> None:
-    """The reissue did not happen: free the reward for another try, and say why."""
+def release_claim(
+    *, line_item_id: int, actor: Actor, why: str, order_id: int | None = None
+) -> None:
+    """The reissue did not happen: free the reward for another try, and say why. An approved
+    reissue's own order (not placed at Tango) fails and lets go of the reward."""
     with transaction.atomic():
         line_item = LineItem.objects.get(pk=line_item_id)
         LineItem.objects.filter(pk=line_item_id).update(reissue_requested_at=None)
+        waiting = Order.objects.filter(reissue_of=line_item, reference_order_id__isnull=True)
+        for pending in waiting.values_list("pk", flat=True):
+            transition_state(
+                order_id=pending, transition=FAIL, actor=actor, message=f"Reissue not made: {why}"
+            )
+            Order.objects.filter(pk=pending).update(reissue_of=None)
         events.followup_linked(
             OrderEvent.Kind.REISSUE,
             order=line_item.order_id,
@@ -110,6 +125,43 @@ def release_claim(*, line_item_id: int, actor: Actor, why: str) -> None:
             actor=actor,
             message=f"Reissue of line {line_item.line_number} not made: {why}",
         )
+
+
+def _fill(order: Order, line_item: LineItem, tango: TangoOrder, actor: Actor) -> Order:
+    """Tango's new order written onto the approved reissue's own order (PLACING -> PLACED)."""
+    who = tango.recipient
+    denomination = tango.denomination
+    amount = (denomination and denomination.value) or order.amount
+    transition_state(
+        order_id=order.pk,
+        transition=MARK_PLACED,
+        actor=actor,
+        message=f"Reissued at Tango as {tango.reference_order_id}",
+        reference_order_id=tango.reference_order_id,
+        tango_status=tango.status or "",
+        placed_at=tango.created_at or timezone.now(),
+        tango_created_at=tango.created_at,
+        amount=amount,
+    )
+    new_line = order.line_items.get(line_number=1)
+    LineItem.objects.filter(pk=new_line.pk).update(
+        reference_line_item_id=tango.reference_line_item_id,
+        status=tango.line_item_status or "",
+        amount=amount,
+        recipient_first_name=(who and who.first_name) or new_line.recipient_first_name,
+        recipient_last_name=(who and who.last_name) or new_line.recipient_last_name,
+        recipient_email=(who and who.email) or new_line.recipient_email,
+        recipient_mobile=(who and who.mobile_number) or new_line.recipient_mobile,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.LINE_ITEM_REISSUE,
+        obj=line_item,
+        before={"status": line_item.status, "reward_status": line_item.reward_status},
+        after={"new_order": order.pk, "reference_order_id": tango.reference_order_id},
+    )
+    order.refresh_from_db()
+    return order
 
 
 def _new_order(line_item: LineItem, tango: TangoOrder, actor: Actor) -> Order:

@@ -1,11 +1,12 @@
 """Re-ordering failed rewards: one new order per FAILED line item, through the approval policy.
 
 From a FAILED order, or the FAILED line items of a PARTIAL one, `reorder_failed` creates one
-DRAFT order per chosen line (same reward, amount, delivery method, recipient and address,
-the amount and recipient editable; sender, message, campaign... carried over), links each
-both ways on the timeline ("Re-order of ..." / "Re-ordered as ...") and submits them all as
-one batch with approvals.actions.submit.submit_orders (queued, or waiting for approval, as the
-policy says). Everything happens in one transaction: every line is re-ordered, or none.
+DRAFT order per chosen line (same reward, amount, delivery method, recipient and address;
+amount, delivery method, recipient and postal address editable; sender, message,
+campaign... carried over), links each both ways on the timeline ("Re-order of ..." /
+"Re-ordered as ...") and submits them all as one batch with
+approvals.actions.submit.submit_orders (queued, or waiting for approval, as the policy says).
+Everything happens in one transaction: every line is re-ordered, or none.
 
 A failed reward is re-ordered once while its re-order is live or succeeded: the reward's row
 is locked (SELECT ... FOR UPDATE) while the live re-orders are counted, and the partial unique
@@ -58,6 +59,8 @@ class ReorderLine:
     recipient_last_name: str = ""
     recipient_email: str = ""
     recipient_mobile: str = ""
+    delivery_method: str = ""  # "" keeps the failed line's
+    address: tuple[tuple[str, str], ...] | None = None  # (key, value) pairs; None keeps it
 
     @classmethod
     def same_as(cls, line_item: LineItem) -> ReorderLine:
@@ -180,12 +183,15 @@ def reorder_failed(
 
 
 def _new_order(order: Order, failed: LineItem, line: ReorderLine, actor: Actor) -> Order:
-    address = {key: getattr(failed, f"address_{key}") for key in ADDRESS_FIELDS}
+    if line.address is not None:
+        address = dict(line.address)
+    else:
+        address = {key: getattr(failed, f"address_{key}") for key in ADDRESS_FIELDS}
     new = create_order(
         account=order.account,
         utid=failed.utid,
         amount=line.amount,
-        delivery_method=failed.delivery_method,
+        delivery_method=line.delivery_method or failed.delivery_method,
         recipient_first_name=line.recipient_first_name,
         recipient_last_name=line.recipient_last_name,
         recipient_email=line.recipient_email,

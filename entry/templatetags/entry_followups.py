@@ -62,7 +62,7 @@ def reissue_control(context: template.Context, line_item: Any) -> dict[str, Any]
     catalog = line_item.catalog_item
     is_choice = catalog is None or catalog.is_choice_product
     issued = line_item.status == LineItemStatus.COMPLETE or line_item.reissue_requested_at
-    done = Order.objects.filter(reissue_of=line_item).exists()
+    done = Order.objects.filter(reissue_of=line_item, reference_order_id__isnull=False).exists()
     show = is_choice and bool(issued) and not done and user is not None
     blocker = None
     if show:

@@ -17,7 +17,7 @@ from core.access import staff_view
 from core.actor import Actor
 from core.errors import ActionNotAllowed, ValidationFailed
 from entry.actions.reissue import reissue_blocker, reissue_line_item
-from entry.actions.reorder import ReorderLine, reorder_blocker, reorder_failed
+from entry.actions.reorder import reorder_blocker, reorder_failed
 from entry.followup_forms import ReissueForm, ReorderLineForm
 from orders.models import LineItem, Order
 from orders.statuses import LineItemStatus
@@ -49,13 +49,7 @@ def reorder(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("orders:detail", pk=order.pk)
     if not all(form.is_valid() for form in forms):
         return render(request, "entry/reorder.html", context, status=422)
-    chosen = [
-        ReorderLine(
-            line_item_id=form.line_item.pk, amount=form.cleaned_data["amount"], **form.recipient()
-        )
-        for form in forms
-        if form.cleaned_data["include"]
-    ]
+    chosen = [form.reorder_line() for form in forms if form.cleaned_data["include"]]
     try:
         result = reorder_failed(order_id=order.pk, lines=chosen, actor=Actor.from_request(request))
     except ActionNotAllowed as exc:

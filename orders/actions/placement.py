@@ -80,9 +80,15 @@ def enqueue_placement(order_id: int, *, is_bulk: bool | None = None) -> None:
     order must go to POST /asyncOrders (place_bulk_order_task); the single-order task would send
     line 1 with the bulk total. `is_bulk` saves the read when the caller already knows it.
     """
+    is_reissue = False
     if is_bulk is None:
-        is_bulk = Order.objects.filter(pk=order_id).values_list("is_bulk", flat=True).get()
-    if is_bulk:
+        is_bulk, reissue_of = (
+            Order.objects.filter(pk=order_id).values_list("is_bulk", "reissue_of_id").get()
+        )
+        is_reissue = reissue_of is not None
+    if is_reissue:  # an approved reissue: POST /lineItems/{id}/reissue, never POST /orders
+        jobs.enqueue("entry.tasks.place_reissue_task", order_id=order_id)
+    elif is_bulk:
         jobs.enqueue("orders.tasks.sync.place_bulk_order_task", order_id=order_id)
     else:
         jobs.enqueue("orders.tasks.placement.place_order_task", order_id=order_id)
@@ -98,6 +104,10 @@ def place_order(*, order_id: int) -> PlacementOutcome:
     task can retry it later. Final outcomes are returned, not raised. A bulk order is refused
     (REFUSED, nothing sent): it is placed through POST /asyncOrders (bulk_placement).
     """
+    if Order.objects.filter(pk=order_id, reissue_of__isnull=False).exists():
+        # An approved reissue (the sweeper re-enqueued it): its own task, never POST /orders.
+        jobs.enqueue("entry.tasks.place_reissue_task", order_id=order_id)
+        return PlacementOutcome(Outcome.REFUSED, order_id, message="reissue")
     if Order.objects.filter(pk=order_id, is_bulk=True).exists():
         logger.error(
             "order %s is a bulk order; refusing to place it through POST /orders "

@@ -112,6 +112,9 @@ class Order(models.Model):
         blank=True,
         related_name="reissued_as",
     )
+    # A reissue waiting for approval: what Tango is asked once approved (reason_code,
+    # other_reason, recipient fields changed); {} otherwise.
+    reissue_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The order's date for reports: Tango's createdAt, our row's time only until Tango has the

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order
-from tests.factories import placed_line_item
+from tests.factories import CatalogItemFactory, placed_line_item
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,74 @@ def test_the_reissue_page_and_its_control(client, make_user, fake_tango):
 
     client.force_login(make_user("Support"))
     assert url not in _page(client, line.order)  # done: no control at all any more
+
+
+def _physical(order):
+    """The failed order's reward made a physical one (mailed: ADDRESS delivery allowed)."""
+    item = CatalogItemFactory(physical=True)
+    order.line_items.update(catalog_item=item, utid=item.utid)
+    return order.line_items.get()
+
+
+def _address_post(line, **address):
+    data = {
+        f"li{line.pk}-include": "on",
+        f"li{line.pk}-amount": "40.00",
+        f"li{line.pk}-delivery_method": "ADDRESS",
+        f"li{line.pk}-recipient_last_name": "Doe",
+    }
+    data.update({f"li{line.pk}-address_{key}": value for key, value in address.items()})
+    return data
+
+
+def test_the_reorder_form_changes_the_delivery_method_and_postal_address(
+    client, make_user, failed_order
+):
+    client.force_login(make_user("Support"))
+    line = _physical(failed_order)
+    url = reverse("entry:reorder", args=[failed_order.pk])
+    page = client.get(url).content.decode()
+    assert f'name="li{line.pk}-delivery_method"' in page
+    assert f'name="li{line.pk}-address_street1"' in page
+
+    response = client.post(
+        url,
+        _address_post(
+            line,
+            street1="1 Main St",
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            country="US",
+        ),
+    )
+
+    assert response.status_code == 302, [r["form"].errors for r in response.context["rows"]]
+    new = Order.objects.get(reorder_of=line)
+    assert new.delivery_method == "ADDRESS"
+    new_line = new.line_items.get()
+    assert new_line.delivery_method == "ADDRESS"
+    assert (new_line.address_street1, new_line.address_city) == ("1 Main St", "Springfield")
+    assert (new_line.address_state, new_line.address_country) == ("IL", "US")
+
+
+def test_an_incomplete_postal_address_is_shown_field_by_field_and_nothing_is_written(
+    client, make_user, failed_order
+):
+    client.force_login(make_user("Support"))
+    line = _physical(failed_order)
+    before = Order.objects.count()
+
+    response = client.post(
+        reverse("entry:reorder", args=[failed_order.pk]),
+        _address_post(line, street1="1 Main St", country="US"),
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    for field in ("address_city", "address_state", "address_postal_code"):
+        # each problem is rendered in its own field's block
+        block = html.split(f'name="li{line.pk}-{field}"')[1].split("</div>")[0]
+        assert 'class="field-error"' in block, field
+    assert Order.objects.count() == before
+    assert not Order.objects.filter(reorder_of=line).exists()

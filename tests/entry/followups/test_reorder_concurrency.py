@@ -126,3 +126,30 @@ def test_racing_reissues_make_one_call_to_tango(fake_tango, make_user):
     assert Order.objects.filter(reissue_of=line).count() == 1
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, ActionNotAllowed) for r in results if isinstance(r, Exception))
+
+
+def test_racing_reissues_held_for_approval_make_one_waiting_order(fake_tango, make_user):
+    from django.utils import timezone
+
+    from approvals.models import ApprovalPolicy, ApprovalRequest
+    from entry.actions.reissue import reissue_line_item
+    from tests.factories import placed_line_item
+
+    ApprovalPolicy.objects.create(version=1, per_order_limits={"USD": "25.00"})
+    line = placed_line_item(
+        status="COMPLETE", reward_status="ACTIVE", can_cancel=True, date_issued=timezone.now()
+    )
+    actor = Actor.for_user(make_user("Support"))
+
+    results = _race(
+        lambda: reissue_line_item(
+            line_item_id=line.pk, actor=actor, reason_code="REWARD_AMOUNT", amount="40.00"
+        ),
+        RACERS,
+    )
+
+    assert Order.objects.filter(reissue_of=line).count() == 1
+    assert ApprovalRequest.objects.filter(order__reissue_of=line).count() == 1
+    assert fake_tango.count("reissue_line_item") == 0
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, ActionNotAllowed) for r in results if isinstance(r, Exception))
