@@ -147,6 +147,16 @@ def _daily_totals(
             created_at__gte=start,
             created_at__lt=start + timedelta(days=1),
         ).exclude(state__in=NOT_SPENDING).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        # Orders not stored yet (an upload's rows, evaluated before they become orders) count
+        # too: the database cannot know them.
+        total += sum(
+            (
+                o.amount
+                for o in orders
+                if o._state.adding and o.created_by_id == creator_id and o.currency == currency
+            ),
+            Decimal(0),
+        )
         if total <= limit:
             continue
         for order in orders:

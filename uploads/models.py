@@ -51,7 +51,8 @@ class Upload(models.Model):
     @property
     def percent(self) -> int:
         if self.status == self.Status.PLACING:
-            done, total = self.placed_rows, self.summary.get("valid", 0) or 1
+            chosen = self.summary.get("selected", self.summary.get("valid", 0))
+            done, total = self.placed_rows, chosen or 1
         else:
             done, total = self.checked_rows, self.total_rows or 1
         return min(100, round(100 * done / total))
@@ -69,17 +70,24 @@ class UploadRow(models.Model):
     checked = models.BooleanField(default=False)
     valid = models.BooleanField(default=False)
     approval = models.CharField(max_length=500, blank=True)  # why it would wait, if it would
+    # The policy's verdict for this row, as the dry run saw it and as confirm fixes it for the
+    # whole selection (one batch): rules hit [{"code", "message"}] and approvals needed (0-2).
+    rules = models.JSONField(default=list, blank=True)
+    approvals_needed = models.PositiveSmallIntegerField(default=0)
+    selected = models.BooleanField(default=False)  # chosen at confirm: to be placed
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     account = models.ForeignKey(
         "orders.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    order = models.OneToOneField(
+    # Its order: one per row, or a bulk (async) order carrying many rows, one line item each
+    # (that line's externalRefLineItemID is the row's externalRefID).
+    order = models.ForeignKey(
         "orders.Order",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="upload_row",
+        related_name="upload_rows",
     )
 
     class Meta:
@@ -97,7 +105,7 @@ class PlacedRow(models.Model):
 
     external_ref_id = models.CharField(max_length=100, unique=True)
     row = models.OneToOneField(UploadRow, on_delete=models.PROTECT, related_name="placement")
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -129,7 +129,7 @@ class Progress:
 def placement_progress(upload: Upload, now: datetime | None = None) -> Progress:
     now = now or timezone.now()
     counts = upload.rows.aggregate(
-        to_place=Count("pk", filter=Q(valid=True) | Q(order__isnull=False)),
+        to_place=Count("pk", filter=Q(valid=True, selected=True) | Q(order__isnull=False)),
         created=Count("pk", filter=Q(order__isnull=False)),
         at_tango=Count("pk", filter=Q(order__state=_P.PLACED)),
         waiting=Count("pk", filter=Q(order__state__in=WAITING_STATES)),
@@ -179,6 +179,7 @@ RESULTS = {
     "problems": "Not placed: problems",
     "already_placed": "Already placed",
     "not_placed": "Not placed yet",
+    "not_selected": "Not placed: left out of the selection",
     "placing": "Being placed",
     "waiting": "Waiting for approval",
     "held": "Held",
@@ -236,6 +237,11 @@ def row_outcomes(upload: Upload, rows: Iterable[UploadRow]) -> list[RowOutcome]:
     ]
 
 
+def _unplaced(upload: Upload, row: UploadRow) -> str:
+    placing = upload.status in (Upload.Status.PLACING, Upload.Status.PLACED)
+    return "not_selected" if placing and not row.selected else "not_placed"
+
+
 def _already_placed(row: UploadRow) -> bool:
     return any(p.get("kind") == "already_placed" for p in row.problems)
 
@@ -290,7 +296,7 @@ def _outcome(
             said.extend(_messages(line["errors"]))
     if order is None:
         result = "already_placed" if earlier or _already_placed(row) else None
-        result = result or ("problems" if not row.valid else "not_placed")
+        result = result or ("problems" if not row.valid else _unplaced(upload, row))
         # An earlier order shown for a duplicate is followed on that row's own upload.
         return RowOutcome(
             row, result, None, earlier, **statuses, error="; ".join(said), final=True, **shown_as

@@ -3,7 +3,8 @@
 Contract (read by the order form, uploads and re-orders; also in /work/plan/SUBMIT_API.md):
 
     submit_orders(orders: Sequence[Order], *, actor: Actor, batch_label: str = "",
-                  makers: Sequence[User] = ()) -> SubmitOutcome
+                  makers: Sequence[User] = (),
+                  verdicts: Mapping[int, Verdict] | None = None) -> SubmitOutcome
 
 * `orders` are DRAFT orders (`orders.actions.entry.create_order(..., submit=False)`), one
   batch: the batch total is a rule of its own. Any order not in DRAFT refuses the whole call
@@ -15,6 +16,9 @@ Contract (read by the order form, uploads and re-orders; also in /work/plan/SUBM
   distinct approvers it needs (1, or 2 above the dual-approval limit), its expiry
   (settings.APPROVAL_EXPIRY_HOURS) and its makers (the order's creator, the submitting
   actor and `makers`, e.g. the upload's creator), who can never decide it.
+* `verdicts` (by order id): the caller already evaluated the policy for a batch larger than
+  this call (an upload's rows, evaluated as one batch at confirm and placed in chunks,
+  uploads.actions.verdicts); those verdicts are used as given, for every order of the call.
 * All of it happens in one transaction: every order is moved, or none.
 * Returns a SubmitOutcome: per order `status` "queued" or "waiting", `reason` in words staff
   read ("Waiting for approval: amount 600.00 USD is above the 500.00 USD per-order limit"),
@@ -24,7 +28,7 @@ Contract (read by the order form, uploads and re-orders; also in /work/plan/SUBM
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -106,6 +110,7 @@ def submit_orders(
     actor: Actor,
     batch_label: str = "",
     makers: Sequence[Any] = (),
+    verdicts: Mapping[int, Verdict] | None = None,
 ) -> SubmitOutcome:
     """Queue each DRAFT order, or send it to approval, as the current policy says."""
     if not orders:
@@ -130,12 +135,16 @@ def submit_orders(
             )
         batch_orders = [fresh[pk] for pk in ids]
         policy = current_policy()
-        verdicts = evaluate(policy, batch_orders, now=now)
+        if verdicts is None:
+            verdicts = evaluate(policy, batch_orders, now=now)
+        elif any(pk not in verdicts for pk in ids):
+            raise ValueError("verdicts given for some of the orders only")
         outcomes = []
         for order in batch_orders:
             verdict = verdicts[order.pk]
             if verdict.needs_approval:
-                assert policy is not None  # no policy, no rule hit
+                if policy is None:  # evaluated by the caller, and the policy deleted since
+                    raise ActionNotAllowed("The approval policy changed; check the upload again.")
                 outcomes.append(
                     _send_to_approval(
                         order, verdict, policy=policy, actor=actor, batch=batch, makers=makers

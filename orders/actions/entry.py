@@ -144,19 +144,28 @@ def create_bulk_order(
     lines: Sequence[Mapping[str, Any]],
     actor: Actor,
     submit: bool = True,
+    external_ref_id: str = "",
     **details: Unpack[OrderDetails],
 ) -> Order:
     """Validate and store a multi-line order (Tango's async API); with `submit`, queue it.
 
     Each line is a mapping with the keys of `create_order`: utid, amount, delivery_method
     (default EMAIL), recipient_first_name, recipient_last_name, recipient_email,
-    recipient_mobile, address (mapping). Subject, message and template are per order (every
-    line gets the same). Raises ValidationFailed with every problem of every line
-    (BulkOrdersNotAllowed when the account is not enabled for async orders).
+    recipient_mobile, address (mapping), and optionally external_ref_line_item_id (default
+    "<order's externalRefID>-<n>"; an upload gives each row's own, deterministic one). Subject,
+    message and template are per order (every line gets the same). Raises ValidationFailed
+    with every problem of every line (BulkOrdersNotAllowed when the account is not enabled for
+    async orders).
     """
     problems = Problems()
     check_account(problems, account)
     check_order_details(problems, details)
+    refs = [str(line.get("external_ref_line_item_id") or "") for line in lines]
+    given = [ref for ref in refs if ref]
+    if len(set(given)) < len(given) or any(len(ref) > 100 for ref in given):
+        problems.add(
+            "lines", "Each line's externalRefLineItemID must be unique and at most 100 characters."
+        )
     if not account.async_orders_enabled:
         problems.add(
             "account",
@@ -195,10 +204,11 @@ def create_bulk_order(
             delivery_method=methods.pop() if len(methods) == 1 else prepared[0].delivery_method,
             order_source=OrderSource.AA,
             is_bulk=True,
+            external_ref_id=external_ref_id,
         )
-        for line in prepared:
+        for line, ref in zip(prepared, refs, strict=True):
             line.order = order
-            line.external_ref_line_item_id = f"{order.external_ref_id}-{line.line_number}"
+            line.external_ref_line_item_id = ref or f"{order.external_ref_id}-{line.line_number}"
         LineItem.objects.bulk_create(prepared)
         _entered(
             order,

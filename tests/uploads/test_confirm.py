@@ -40,7 +40,7 @@ def test_valid_rows_become_orders_linked_to_their_rows(catalog, account, actor, 
         order = rows[number].order
         assert str(order.amount) == amount and order.created_by == uploader
         assert order.state == PlacementState.QUEUED  # no policy: queued for placement
-        assert order.upload_row == rows[number] and order.campaign == "Q3"
+        assert list(order.upload_rows.all()) == [rows[number]] and order.campaign == "Q3"
     assert Order.objects.count() == 2
 
 
@@ -77,7 +77,7 @@ def test_rows_over_the_policy_wait_as_one_batch_the_uploader_cannot_approve(
     upload = placed(checked(actor, [good_row(1, amount="150"), good_row(2)]), actor)
     request = ApprovalRequest.objects.get()
     assert request.batch == f"upload-{upload.pk}" and uploader in request.makers.all()
-    assert request.order.upload_row.number == 2
+    assert request.order.upload_rows.get().number == 2
     assert checker_blocker(request, uploader)  # never their own batch
     assert checker_blocker(request, make_user("Manager", username="boss")) is None
     states = sorted(Order.objects.values_list("state", flat=True))

@@ -1,69 +1,137 @@
-"""Placing an upload's valid rows: DRAFT orders submitted through the approval policy, in chunks.
+"""Placing an upload's chosen rows: as orders through the approval policy, in resumable chunks.
 
-`confirm_upload` (the console) moves a checked upload to PLACING and enqueues
-uploads.tasks.place_upload. `place_upload` (the worker) takes the rows not yet placed in
-chunks; each chunk is one transaction: an order per row (orders.actions.entry.create_order,
-submit=False), its PlacedRow, then approvals.actions.submit.submit_orders for the chunk with
-the uploader as a maker (they can never approve it). A worker killed mid-chunk rolls the chunk
-back, and the redelivered task resumes at the first row without an order.
+`confirm_upload` (the console) takes the user's selection of valid rows (all by default,
+uploads.actions.selection), evaluates the policy once for that selection as one batch and
+stores each row's verdict (uploads.actions.verdicts), moves the upload to PLACING and enqueues
+uploads.tasks.place_upload.
+
+`place_upload` (the worker) then places the chosen rows not placed yet, a chunk per
+transaction, each row routed by its stored verdict:
+
+* rows that need no approval, on an account Tango enabled for async orders, become bulk
+  orders (POST /asyncOrders, up to BULK_LINES line items per request) of rows that share the
+  account, currency and order details (sender, message, campaign, notes, PO number); each
+  line's externalRefLineItemID is its row's externalRefID;
+* every other row becomes a single order whose externalRefID is the row's externalRefID, the
+  ones the policy holds going to the approval queue as one batch (`upload-<id>`) that the
+  uploader can never decide.
+
+A chunk is one transaction: the orders, their PlacedRows and the rows' links, then
+approvals.actions.submit.submit_orders (placement is enqueued after commit). A worker killed
+mid-chunk rolls the chunk back, and the redelivered task resumes at the first row without an
+order.
 
 Never twice: PlacedRow.external_ref_id is unique, so a row whose externalRefID was placed by
 any upload (this file again, or the same rows in another file) is skipped and told when and by
-whom, even when two uploads race.
+whom, even when two uploads race; and Tango itself answers a repeated externalRefID (or
+externalRefLineItemID) with the order it already has.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.actions.submit import submit_orders
+from approvals.policy import Verdict
 from audit.models import AuditAction
 from audit.records import record
 from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed, ValidationFailed
 from core.jobs import enqueue
-from orders.actions.entry import create_order
+from orders.actions.entry import MAX_BULK_LINES, create_bulk_order, create_order
 from orders.actions.validation import ADDRESS_KEYS
+from orders.models import Order
 from uploads.actions.dry_run import DETAIL_KEYS, row_values
+from uploads.actions.selection import Selection
+from uploads.actions.verdicts import row_verdicts, store_verdicts, stored_verdict
 from uploads.models import PlacedRow, Upload, UploadRow
 
-CHUNK = 200
+CHUNK = 200  # single orders per transaction
+BULK_LINES = MAX_BULK_LINES  # line items per bulk order (Tango's async limit per request)
+SELECT_CHUNK = 5000
 
 
-def confirm_upload(*, upload_id: int, actor: Actor) -> Upload:
-    """Start placing the valid rows of a checked upload (ActionNotAllowed: not now)."""
+def confirm_upload(*, upload_id: int, actor: Actor, selection: Selection | None = None) -> Upload:
+    """Start placing the chosen valid rows of a checked upload (ActionNotAllowed: not now;
+    ValidationFailed: the selection cannot be read)."""
+    selection = selection or Selection()
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload_id)
-        if upload.status != Upload.Status.CHECKED:
+        # A placed upload whose selection left valid rows out can place them later.
+        if upload.status not in (Upload.Status.CHECKED, Upload.Status.PLACED):
             raise ActionNotAllowed(
                 f"This upload is {upload.get_status_display().lower()}; only a finished dry run "
                 "can be placed."
             )
-        if not upload.rows.filter(valid=True, order__isnull=True).exists():
+        left = upload.rows.filter(valid=True, order__isnull=True)
+        if not left.exists():
             raise ActionNotAllowed("No valid rows are left to place.")
+        chosen = _chosen(upload, selection.apply(left), selection)
+        if not chosen:
+            raise ActionNotAllowed("No valid row matches that selection; nothing was placed.")
+        upload.rows.filter(selected=True).update(selected=False)
+        ids = [row.pk for row in chosen]
+        for start in range(0, len(ids), SELECT_CHUNK):
+            UploadRow.objects.filter(pk__in=ids[start : start + SELECT_CHUNK]).update(selected=True)
+        routes = route_counts(upload)
         upload.status = Upload.Status.PLACING
         upload.confirmed_by = actor.user_or_none
         upload.confirmed_at = timezone.now()
-        upload.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        upload.summary = {**upload.summary, "selected": len(chosen), "routes": routes}
+        upload.save(update_fields=["status", "confirmed_by", "confirmed_at", "summary"])
         record(
             actor=actor,
             action=AuditAction.UPLOAD_CONFIRM,
             obj=upload,
             before={"status": Upload.Status.CHECKED},
-            after={"status": Upload.Status.PLACING, "valid_rows": upload.summary.get("valid")},
+            after={
+                "status": Upload.Status.PLACING,
+                "valid_rows": upload.summary.get("valid"),
+                "selected_rows": len(chosen),
+                "selection": selection.describe(),
+                **routes,
+            },
         )
         enqueue("uploads.tasks.place_upload", upload_id=upload.pk)
     return upload
 
 
+def _chosen(upload: Upload, rows: QuerySet[UploadRow], selection: Selection) -> list[UploadRow]:
+    """The selected rows with the policy's verdict for them as one batch, stored on each."""
+    chosen = list(
+        rows.select_related("account").only(
+            "pk", "number", "cells", "amount", "currency", "account", "external_ref_id"
+        )
+    )
+    verdicts = row_verdicts(upload, chosen)
+    if selection.skip_approval:
+        chosen = [row for row in chosen if not verdicts[row.pk].needs_approval]
+        verdicts = row_verdicts(upload, chosen)  # a smaller batch: its totals are judged again
+    store_verdicts(chosen, verdicts)
+    return chosen
+
+
+def route_counts(upload: Upload) -> dict[str, int]:
+    """How the chosen rows will be placed: in bulk orders, as single orders, for approval."""
+    chosen = upload.rows.filter(selected=True, valid=True)
+    bulk = chosen.filter(approvals_needed=0, account__async_orders_enabled=True).count()
+    approval = chosen.filter(approvals_needed__gt=0).count()
+    return {"bulk_rows": bulk, "approval_rows": approval, "single_rows": chosen.count() - bulk}
+
+
 def place_upload(*, upload_id: int) -> Upload:
-    """Place every valid row not placed yet, a chunk per transaction (resumable)."""
+    """Place every chosen row not placed yet, a chunk per transaction (resumable)."""
     upload = Upload.objects.select_related("created_by", "confirmed_by").get(pk=upload_id)
     if upload.status != Upload.Status.PLACING:
         return upload
     actor = Actor.for_user(upload.confirmed_by or upload.created_by, path=ActorPath.IMPORT)
-    while _place_chunk(upload, actor):
+    while _place_bulk_chunk(upload, actor) or _place_single_chunk(upload, actor):
         pass
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.PLACING).update(
         status=Upload.Status.PLACED
@@ -72,49 +140,180 @@ def place_upload(*, upload_id: int) -> Upload:
     return upload
 
 
-def _place_chunk(upload: Upload, actor: Actor) -> bool:
+def _pending(upload: Upload) -> QuerySet[UploadRow]:
+    return UploadRow.objects.filter(upload=upload, selected=True, valid=True, order__isnull=True)
+
+
+def _bulk_rows(upload: Upload) -> QuerySet[UploadRow]:
+    return _pending(upload).filter(approvals_needed=0, account__async_orders_enabled=True)
+
+
+def _submit(upload: Upload, actor: Actor, orders: list[Order], verdicts: dict[int, Verdict]):
+    submit_orders(
+        orders,
+        actor=actor,
+        batch_label=f"upload-{upload.pk}",
+        makers=(upload.created_by,),
+        verdicts=verdicts,
+    )
+    Upload.objects.filter(pk=upload.pk).update(
+        placed_rows=UploadRow.objects.filter(upload=upload, order__isnull=False).count()
+    )
+
+
+def _place_single_chunk(upload: Upload, actor: Actor) -> bool:
     with transaction.atomic():
+        bulk = _bulk_rows(upload).values("pk")
         rows = list(
-            UploadRow.objects.select_for_update(of=("self",))
-            .filter(upload=upload, valid=True, order__isnull=True)
+            _pending(upload)
+            .exclude(pk__in=bulk)
+            .select_for_update(of=("self",))
             .select_related("account")
             .order_by("number")[:CHUNK]
         )
         if not rows:
             return False
-        orders = []
+        orders, verdicts = [], {}
         for row in rows:
             order = _place_row(upload, row, actor)
             if order is not None:
                 orders.append(order)
-        submit_orders(
-            orders,
-            actor=actor,
-            batch_label=f"upload-{upload.pk}",
-            makers=(upload.created_by,),
-        )
-        Upload.objects.filter(pk=upload.pk).update(
-            placed_rows=UploadRow.objects.filter(upload=upload, order__isnull=False).count()
-        )
+                verdicts[order.pk] = stored_verdict(row, order.pk)
+        _submit(upload, actor, orders, verdicts)
     return True
 
 
-def _place_row(upload: Upload, row: UploadRow, actor: Actor):
+def _place_bulk_chunk(upload: Upload, actor: Actor) -> bool:
+    """One bulk order of up to BULK_LINES rows sharing account, currency and details."""
+    with transaction.atomic():
+        candidates = list(
+            _bulk_rows(upload)
+            .select_for_update(of=("self",))
+            .select_related("account")
+            .order_by("account_id", "currency", "number")[: BULK_LINES * 2]
+        )
+        if not candidates:
+            return False
+        first = candidates[0]
+        key = _group_key(upload, first)
+        group = [row for row in candidates if _group_key(upload, row) == key][:BULK_LINES]
+        group = _without_placed(group)
+        if not group:
+            return True
+        order = _bulk_order(upload, group, actor)
+        if order is None:
+            return True
+        _submit(upload, actor, [order], {order.pk: Verdict(order_id=order.pk)})
+    return True
+
+
+def _group_key(upload: Upload, row: UploadRow) -> tuple:
+    vals = row_values(upload, row)
+    return (row.account_id, row.currency, *(vals.get(k, "").strip() for k in DETAIL_KEYS))
+
+
+def _without_placed(rows: list[UploadRow]) -> list[UploadRow]:
+    """The rows whose externalRefID no upload placed yet; the others are told and skipped."""
+    earlier = {
+        p.external_ref_id: p
+        for p in PlacedRow.objects.filter(
+            external_ref_id__in=[row.external_ref_id for row in rows]
+        ).select_related("placed_by")
+    }
+    for row in rows:
+        if row.external_ref_id in earlier:
+            _refuse(row, "already_placed", _already_placed_message(earlier[row.external_ref_id]))
+    return [row for row in rows if row.external_ref_id not in earlier]
+
+
+def _bulk_order(upload: Upload, rows: list[UploadRow], actor: Actor) -> Order | None:
+    vals = row_values(upload, rows[0])
+    refs = "\x1f".join(row.external_ref_id for row in rows)
+    ref = f"{settings.TANGO_EXTERNAL_REF_PREFIX}-upb-{hashlib.sha256(refs.encode()).hexdigest()}"
+    lines = [
+        {**_order_fields(upload, row), "external_ref_line_item_id": row.external_ref_id}
+        for row in rows
+    ]
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the rows to be told
+            order = create_bulk_order(
+                account=rows[0].account,
+                lines=lines,
+                actor=actor,
+                submit=False,
+                external_ref_id=ref[:100],
+                **{key: vals.get(key, "").strip() for key in DETAIL_KEYS},
+            )
+            PlacedRow.objects.bulk_create(
+                PlacedRow(
+                    external_ref_id=row.external_ref_id,
+                    row=row,
+                    order=order,
+                    placed_by=actor.user_or_none,
+                )
+                for row in rows
+            )
+    except IntegrityError:
+        # Another upload placed some of these rows meanwhile: the next chunk tells them.
+        if not PlacedRow.objects.filter(
+            external_ref_id__in=[row.external_ref_id for row in rows]
+        ).exists():
+            raise
+        return None
+    except ValidationFailed as exc:
+        _refuse_lines(rows, exc)
+        return None
+    UploadRow.objects.filter(pk__in=[row.pk for row in rows]).update(order=order)
+    return order
+
+
+def _refuse_lines(rows: Sequence[UploadRow], exc: ValidationFailed) -> None:
+    """A bulk order refused: each line's problems on its row, the order's on every row (rows
+    left without a problem of their own stay to be placed in the next chunk)."""
+    by_row: dict[int, list[str]] = {}
+    common: list[str] = []
+    for field, messages in exc.problems.items():
+        if field.startswith("lines[") and "]" in field:
+            index = int(field[len("lines[") : field.index("]")]) - 1
+            by_row.setdefault(index, []).extend(messages)
+        else:
+            common.extend(messages)
+    if not any(index in by_row for index in range(len(rows))):
+        common = common or exc.problems.messages()  # never loop on a refusal no row carries
+    for index, row in enumerate(rows):
+        said = by_row.get(index, []) + common
+        if said:
+            row.problems = [
+                *row.problems,
+                *({"kind": "other", "field": "", "message": m} for m in said),
+            ]
+            _refuse(row, None, None)
+
+
+def _order_fields(upload: Upload, row: UploadRow) -> dict:
+    vals = row_values(upload, row)
+    return {
+        "utid": vals.get("utid", "").strip(),
+        "amount": vals.get("amount", "").strip(),
+        "delivery_method": vals.get("delivery_method", "").strip().upper(),
+        "recipient_first_name": vals.get("recipient_first_name", "").strip(),
+        "recipient_last_name": vals.get("recipient_last_name", "").strip(),
+        "recipient_email": vals.get("recipient_email", "").strip(),
+        "recipient_mobile": vals.get("recipient_mobile", "").strip(),
+        "address": {key: vals.get(f"address_{key}", "") for key in ADDRESS_KEYS},
+    }
+
+
+def _place_row(upload: Upload, row: UploadRow, actor: Actor) -> Order | None:
     vals = row_values(upload, row)
     try:
         with transaction.atomic():  # a savepoint: a row refused leaves the chunk intact
             order = create_order(
                 account=row.account,
-                utid=vals.get("utid", "").strip(),
-                amount=vals.get("amount", "").strip(),
-                delivery_method=vals.get("delivery_method", "").strip().upper(),
-                recipient_first_name=vals.get("recipient_first_name", "").strip(),
-                recipient_last_name=vals.get("recipient_last_name", "").strip(),
-                recipient_email=vals.get("recipient_email", "").strip(),
-                recipient_mobile=vals.get("recipient_mobile", "").strip(),
-                address={key: vals.get(f"address_{key}", "") for key in ADDRESS_KEYS},
+                **_order_fields(upload, row),
                 actor=actor,
                 submit=False,
+                external_ref_id=row.external_ref_id,
                 **{key: vals.get(key, "").strip() for key in DETAIL_KEYS},
             )
             PlacedRow.objects.create(
@@ -127,12 +326,7 @@ def _place_row(upload: Upload, row: UploadRow, actor: Actor):
         placed = PlacedRow.objects.select_related("placed_by").get(
             external_ref_id=row.external_ref_id
         )
-        _refuse(
-            row,
-            "already_placed",
-            f"Already placed on {timezone.localtime(placed.placed_at):%Y-%m-%d %H:%M} by "
-            f"{placed.placed_by.get_username()} (order {placed.order_id}).",
-        )
+        _refuse(row, "already_placed", _already_placed_message(placed))
         return None
     except ValidationFailed as exc:
         for message in exc.problems.messages():
@@ -142,6 +336,13 @@ def _place_row(upload: Upload, row: UploadRow, actor: Actor):
     row.order = order
     row.save(update_fields=["order"])
     return order
+
+
+def _already_placed_message(placed: PlacedRow) -> str:
+    return (
+        f"Already placed on {timezone.localtime(placed.placed_at):%Y-%m-%d %H:%M} by "
+        f"{placed.placed_by.get_username()} (order {placed.order_id})."
+    )
 
 
 def _refuse(row: UploadRow, kind: str | None, message: str | None) -> None:

@@ -25,11 +25,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from approvals.funds import catalog_fee
-from approvals.policy import current_policy, evaluate
+from approvals.policy import current_policy
 from orders.actions.validation import ADDRESS_KEYS, parse_amount, validate_order
-from orders.models import Account, CatalogItem, LineItem, Order
+from orders.models import Account, CatalogItem, LineItem
 from orders.statuses import AccountStatus
 from orders.statuses import PlacementState as _P
+from uploads.actions.verdicts import row_verdicts, store_verdicts
 from uploads.columns import ADDRESS_PREFIX
 from uploads.models import PlacedRow, Upload, UploadRow
 
@@ -335,39 +336,14 @@ def _money(upload: Upload, rows: list[UploadRow], catalog: dict) -> list[dict[st
 
 
 def _approvals(upload: Upload, rows: list[UploadRow]) -> dict[str, Any]:
-    """The policy's verdicts for the valid rows as one batch, without writing: each row as an
-    unsaved order with its one line item, as submit_orders would evaluate the drafts."""
+    """The policy's verdicts for the valid rows as one batch, stored on the rows (read only
+    otherwise: uploads.actions.verdicts)."""
     policy = current_policy()
     if policy is None or not rows:
-        UploadRow.objects.filter(upload=upload).update(approval="")
+        UploadRow.objects.filter(upload=upload).update(approval="", approvals_needed=0, rules=[])
         return {"rows": 0, "dual": 0, "policy_version": policy.version if policy else None}
-    orders = []
-    for row in rows:
-        order = Order(
-            pk=row.pk,
-            account=row.account,
-            amount=row.amount,
-            currency=row.currency,
-            created_by_id=upload.created_by_id,
-        )
-        # evaluate() reads order.line_items.all(); an unsaved order has none in the database,
-        # so its one line is handed over the way prefetch_related would.
-        order._prefetched_objects_cache = {"line_items": [LineItem(utid=_utid(upload, row))]}
-        orders.append(order)
-    verdicts = evaluate(policy, orders)
-    for row in rows:
-        verdict = verdicts[row.pk]
-        row.approval = (
-            f"Needs {verdict.approvals_needed} approval(s): {verdict.reason}"[:500]
-            if verdict.needs_approval
-            else ""
-        )
-    by_text: dict[str, list[int]] = defaultdict(list)  # few distinct sentences, many rows
-    for row in rows:
-        by_text[row.approval].append(row.pk)
-    for text, ids in by_text.items():
-        for start in range(0, len(ids), 5000):
-            UploadRow.objects.filter(pk__in=ids[start : start + 5000]).update(approval=text)
+    verdicts = row_verdicts(upload, rows)
+    store_verdicts(rows, verdicts)
     waiting = [v for v in verdicts.values() if v.needs_approval]
     return {
         "rows": len(waiting),

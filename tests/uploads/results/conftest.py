@@ -37,7 +37,7 @@ def confirmed(actor, rows, name="team.csv", **csv_kw) -> Upload:
 def place_at_tango(upload: Upload, tango: FakeTango, status: str = "PENDING") -> list[Order]:
     """Each queued order of the upload placed at the fake Tango, which answers `status`."""
     tango.new_order_status = status
-    orders = list(Order.objects.filter(upload_row__upload=upload).order_by("upload_row__number"))
+    orders = list(Order.objects.filter(upload_rows__upload=upload).order_by("upload_rows__number"))
     for order in orders:
         place_order(order_id=order.pk)
     return [Order.objects.get(pk=order.pk) for order in orders]

@@ -152,7 +152,7 @@ def test_progress_counts_rows_at_tango_and_estimates_the_finish_from_the_rate(
     started = timezone.now() - timedelta(minutes=2)
     Upload.objects.filter(pk=upload.pk).update(confirmed_at=started)
     upload.refresh_from_db()
-    orders = list(Order.objects.filter(upload_row__upload=upload).order_by("pk"))
+    orders = list(Order.objects.filter(upload_rows__upload=upload).order_by("pk"))
     assert outcomes.placement_progress(upload).finish_at is None  # nothing at Tango yet
     tango.new_order_status = "PENDING"
     for order in orders[:2]:
@@ -172,7 +172,7 @@ def test_progress_counts_rows_at_tango_and_estimates_the_finish_from_the_rate(
 def test_the_page_shows_progress_and_the_estimate(catalog, account, actor, support, tango):
     upload = confirmed(actor, [good_row(n) for n in range(1, 4)])
     Upload.objects.filter(pk=upload.pk).update(confirmed_at=timezone.now() - timedelta(minutes=1))
-    first = Order.objects.filter(upload_row__upload=upload).order_by("pk").first()
+    first = Order.objects.filter(upload_rows__upload=upload).order_by("pk").first()
     place_order(order_id=first.pk)
     html = live(support, upload)
     assert "<strong>1</strong> of 3 rows placed at Tango (33%)" in html

@@ -18,7 +18,7 @@ def test_the_order_page_links_to_its_upload_and_row_and_back(
     client, uploader, catalog, account, actor
 ):
     upload = confirmed(actor, [good_row(1, utid="U999999"), good_row(2)], name="team.csv")
-    order = Order.objects.get(upload_row__upload=upload)
+    order = Order.objects.get(upload_rows__upload=upload)
     client.force_login(uploader)
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     detail = reverse("uploads:detail", args=[upload.pk])
@@ -33,7 +33,7 @@ def test_without_the_upload_permission_the_origin_is_said_without_a_link(
     client, make_user, catalog, account, actor
 ):
     upload = confirmed(actor, [good_row(1)], name="team.csv")
-    order = Order.objects.get(upload_row__upload=upload)
+    order = Order.objects.get(upload_rows__upload=upload)
     client.force_login(make_user("Finance"))  # sees orders, not uploads
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert f'From upload team.csv <span class="muted">(upload {upload.pk})</span>, row 2.' in page
