@@ -17,6 +17,7 @@ from uploads.actions import confirm, files
 from uploads.actions import upload as upload_actions
 from uploads.actions.dry_run import KIND_LABELS
 from uploads.columns import COLUMNS, KEYS, MAX_ROWS, normalise_header
+from uploads.forms import ConfirmForm, placement_plan
 from uploads.models import Upload
 from uploads.reading import IGNORE, BadFile, NeedsMapping
 from uploads.result_views import live_context
@@ -93,6 +94,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "upload": upload,
         "running": running,
+        "confirm_form": ConfirmForm(upload=upload) if not running else None,
+        "plan": placement_plan(upload) if _can_place(upload) else [],
         "approval_rows": [] if running else rows.filter(valid=True).exclude(approval="")[:20],
         "labels": KIND_LABELS,
     }
@@ -114,14 +117,31 @@ def error_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _can_place(upload: Upload) -> bool:
+    placeable = upload.status in (Upload.Status.CHECKED, Upload.Status.PLACED)
+    return placeable and upload.rows.filter(valid=True, order__isnull=True).exists()
+
+
 @require_POST
 @staff_view(PERM)
 def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
+    form = ConfirmForm(request.POST, upload=upload)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("uploads:detail", pk=upload.pk)
+    selection = form.selection()
     try:
-        confirm.confirm_upload(upload_id=upload.pk, actor=Actor.from_request(request))
+        placing = confirm.confirm_upload(
+            upload_id=upload.pk, actor=Actor.from_request(request), selection=selection
+        )
     except ActionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Placing the valid rows: progress below.")
+        chosen = placing.summary.get("selected", 0)
+        messages.success(
+            request, f"Placing {chosen:,} row(s) ({selection.describe()}): progress below."
+        )
     return redirect("uploads:detail", pk=upload.pk)

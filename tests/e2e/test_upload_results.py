@@ -64,7 +64,7 @@ def test_results_file_and_live_statuses(page: Page, login, demo, worker, tmp_pat
     assert errors[1][-1] == "" and "not in the catalog" in errors[2][-1]
 
     # Placement: progress, then each row's statuses as the worker and the sync bring them in.
-    page.get_by_role("button", name="Place the 2 valid rows").click()
+    page.get_by_role("button", name="Place the rows").click()
     expect(page.locator("#placement-progress")).to_be_visible(timeout=WAIT)
     page.screenshot(path="/tmp/h3-progress.png", full_page=True)
     expect(page.locator("#upload-rows tbody tr[data-result=placed]")).to_have_count(2, timeout=WAIT)

@@ -59,7 +59,24 @@ def test_upload_then_progress_then_summary(support, catalog, account):
     assert fragment["HX-Refresh"] == "true"
     page = support.get(reverse("uploads:detail", args=[upload.pk])).content.decode()
     assert "Dry run summary" in page and "utid U999999 is not in the catalog" in page
-    assert "Place the 1 valid rows" in page and "read as utf-8" in page
+    assert "Place the valid rows" in page and "read as utf-8" in page
     errors = support.get(reverse("uploads:error-file", args=[upload.pk])).content.decode()
     assert errors.splitlines()[0].endswith(",problems")
     assert "not in the catalog" in errors.splitlines()[2]
+
+
+def test_confirm_a_selection_from_the_page(support, catalog, account, actor):
+    upload_file(support, csv_bytes([good_row(n) for n in range(1, 4)]))
+    upload = run_dry_run(upload_id=Upload.objects.get().pk)
+    url = reverse("uploads:detail", args=[upload.pk])
+    page = support.get(url).content.decode()
+    assert "As single orders" in page and 'name="rows"' in page
+    confirm_url = reverse("uploads:confirm", args=[upload.pk])
+    bad = support.post(confirm_url, {"which": "some", "rows": "4-2"}, follow=True)
+    assert "Row numbers: The range 4-2 runs backwards" in bad.content.decode()
+    assert Upload.objects.get().status == Upload.Status.CHECKED
+    response = support.post(confirm_url, {"which": "some", "rows": "3"}, follow=True)
+    assert "Placing 1 row(s) (rows 3)" in response.content.decode()
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.PLACING
+    assert list(upload.rows.filter(selected=True).values_list("number", flat=True)) == [3]
