@@ -51,7 +51,7 @@ class ConfirmForm(forms.Form):
         text = self.cleaned_data["rows"]
         try:
             parse_numbers(text)
-        except Exception as exc:  # ValidationFailed: said on the field
+        except ValidationFailed as exc:
             raise forms.ValidationError(" ".join(exc.problems.messages())) from None
         return text
 
