@@ -26,6 +26,8 @@ BEAT_TASKS: list[tuple[str, str, str, float]] = [
     # Approvals: withdraw expired requests (the creator is told); remind approvers once.
     ("expire-approvals", "approvals.tasks.expire_approvals", "EXPIRE_APPROVALS_EVERY", 300),
     ("remind-approvers", "approvals.tasks.remind_approvers", "REMIND_APPROVERS_EVERY", 900),
+    # Uploads still placing after a lost message or a killed worker: resumed (one runner each).
+    ("resume-uploads", "uploads.tasks.resume_placing", "RESUME_UPLOADS_EVERY", 120),
     # Sync health: the webhook subscription's expiry, revision gaps filled by replay.
     ("check-webhooks", "health.tasks.check_webhooks", "CHECK_WEBHOOKS_EVERY", 300),
     # Balances: read each account, check the change against charges/refunds/funding, alert.

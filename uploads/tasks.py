@@ -21,3 +21,8 @@ def run_dry_run(upload_id: int) -> str:
 @shared_task(name="uploads.tasks.place_upload", acks_late=True, reject_on_worker_lost=True)
 def place_upload(upload_id: int) -> str:
     return confirm.place_upload(upload_id=upload_id).status
+
+
+@shared_task(name="uploads.tasks.resume_placing")
+def resume_placing() -> list[int]:
+    return confirm.resume_placing()

@@ -149,3 +149,38 @@ def test_a_line_refused_at_placement_is_told_on_its_row_and_the_others_go(
     refused = upload.rows.exclude(number=3)
     assert all(not r.valid and r.order_id is None for r in refused)
     assert all("Line" in r.problems[-1]["message"] for r in refused)
+
+
+def test_a_second_runner_leaves_while_the_first_holds_the_upload(catalog, account, actor):
+    import psycopg
+    from django.db import connection
+
+    upload = checked(actor, [good_row(1)])
+    confirm.confirm_upload(upload_id=upload.pk, actor=actor)
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        autocommit=True,
+    )
+    with other:  # another worker's session, running this upload
+        other.execute("SELECT pg_advisory_lock(%s, %s)", (confirm.LOCK_SPACE, upload.pk))
+        assert confirm.place_upload(upload_id=upload.pk).status == Upload.Status.PLACING
+        assert not Order.objects.exists()
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", (confirm.LOCK_SPACE, upload.pk))
+    assert confirm.place_upload(upload_id=upload.pk).status == Upload.Status.PLACED
+
+
+def test_uploads_left_placing_are_enqueued_again(catalog, account, actor, sent_tasks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale = checked(actor, [good_row(1)])
+    confirm.confirm_upload(upload_id=stale.pk, actor=actor)
+    fresh = checked(actor, [good_row(2)], name="b.csv")
+    confirm.confirm_upload(upload_id=fresh.pk, actor=actor)
+    Upload.objects.filter(pk=stale.pk).update(confirmed_at=timezone.now() - timedelta(minutes=5))
+    assert confirm.resume_placing() == [stale.pk]

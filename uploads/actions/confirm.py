@@ -29,11 +29,13 @@ externalRefLineItemID) with the order it already has.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -55,6 +57,8 @@ from uploads.models import PlacedRow, Upload, UploadRow
 CHUNK = 200  # single orders per transaction
 BULK_LINES = MAX_BULK_LINES  # line items per bulk order (Tango's async limit per request)
 SELECT_CHUNK = 5000
+RESUME_AFTER = timedelta(minutes=2)  # PLACING this long after confirm: the sweeper re-enqueues
+LOCK_SPACE = 0x55504C44  # pg advisory lock namespace for upload runners ("UPLD")
 
 
 def confirm_upload(*, upload_id: int, actor: Actor, selection: Selection | None = None) -> Upload:
@@ -126,18 +130,57 @@ def route_counts(upload: Upload) -> dict[str, int]:
 
 
 def place_upload(*, upload_id: int) -> Upload:
-    """Place every chosen row not placed yet, a chunk per transaction (resumable)."""
+    """Place every chosen row not placed yet, a chunk per transaction (resumable).
+
+    One runner per upload: a second one (the sweeper's, or a redelivered message while the
+    first still runs) finds the upload's lock taken and leaves. The lock is PostgreSQL's
+    session-level advisory lock, so a worker killed mid-run releases it with its connection.
+    """
     upload = Upload.objects.select_related("created_by", "confirmed_by").get(pk=upload_id)
     if upload.status != Upload.Status.PLACING:
         return upload
-    actor = Actor.for_user(upload.confirmed_by or upload.created_by, path=ActorPath.IMPORT)
-    while _place_bulk_chunk(upload, actor) or _place_single_chunk(upload, actor):
-        pass
-    Upload.objects.filter(pk=upload.pk, status=Upload.Status.PLACING).update(
-        status=Upload.Status.PLACED
-    )
+    with _runner_lock(upload.pk) as mine:
+        if not mine:
+            return upload
+        actor = Actor.for_user(upload.confirmed_by or upload.created_by, path=ActorPath.IMPORT)
+        while _place_bulk_chunk(upload, actor) or _place_single_chunk(upload, actor):
+            pass
+        Upload.objects.filter(pk=upload.pk, status=Upload.Status.PLACING).update(
+            status=Upload.Status.PLACED
+        )
     upload.refresh_from_db()
     return upload
+
+
+def resume_placing(*, older_than: timedelta = RESUME_AFTER) -> list[int]:
+    """Enqueue place_upload again for uploads still PLACING some time after confirm (a lost
+    message, a broker restart, a worker killed before its message came back): safe, as a
+    runner already at work keeps its lock. Returns the upload ids enqueued."""
+    stale = list(
+        Upload.objects.filter(
+            status=Upload.Status.PLACING, confirmed_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for upload_id in stale:
+        enqueue("uploads.tasks.place_upload", upload_id=upload_id)
+    return stale
+
+
+@contextlib.contextmanager
+def _runner_lock(upload_id: int) -> Iterator[bool]:
+    if connection.vendor != "postgresql":
+        yield True  # SQLite (development): one process, one runner
+        return
+    key = (LOCK_SPACE, upload_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        mine = bool(cursor.fetchone()[0])
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def _pending(upload: Upload) -> QuerySet[UploadRow]:
