@@ -109,9 +109,13 @@ class LineItemActionForm(forms.Form):
     reason_code = forms.ChoiceField(label="Reason")
     other_reason = forms.CharField(label="Details", max_length=500, required=False)
 
-    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, action: str, codes: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        """`codes`: Tango's reason codes for `action` when the caller has read them already."""
         super().__init__(*args, **kwargs)
-        self.fields["reason_code"].choices = [("", "Choose…"), *reason_codes(action).items()]
+        codes = reason_codes(action) if codes is None else codes
+        self.fields["reason_code"].choices = [("", "Choose…"), *codes.items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

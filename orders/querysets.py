@@ -22,9 +22,11 @@ from core.dates import day_end, day_start
 from orders.statuses import (
     FINAL_ORDER_STATUSES,
     PHYSICAL_DELIVERY_METHODS,
+    RESEND_CHANNELS,
     LineItemStatus,
     OrderStatus,
     PlacementState,
+    RewardStatus,
 )
 
 # A re-order that ended like this frees its failed reward for another re-order (the
@@ -283,6 +285,24 @@ class LineItemQuerySet(models.QuerySet):
     def resend_in_flight(self, since: datetime) -> LineItemQuerySet:
         """Line items whose resend was requested after `since` and has not finished."""
         return self.filter(resend_requested_at__gt=since)
+
+    def resend_possible(self, since: datetime) -> LineItemQuerySet:
+        """Line items resend_blocker() would let go now, for an order placed at Tango: COMPLETE,
+        sent over a channel Tango resends on, not cancelled, no resend requested after `since`
+        (orders.actions.resend keeps the rule; this is its read for a whole order, so a page
+        need not load every line to know whether "Resend all" can work)."""
+        return (
+            self.filter(status=LineItemStatus.COMPLETE, delivery_method__in=RESEND_CHANNELS)
+            .exclude(reward_status=RewardStatus.CANCELLED)
+            .exclude(resend_requested_at__gt=since)
+        )
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many line items have each status ("" for not issued yet), one GROUP BY."""
+        counts: dict[str, int] = {}
+        for status, n in self.order_by().values_list("status").annotate(n=models.Count("pk")):
+            counts[status or ""] = counts.get(status or "", 0) + n
+        return counts
 
     def count_per_order(self, order_ids: Sequence[int]) -> dict[int, int]:
         """How many line items each of these orders has (one GROUP BY)."""

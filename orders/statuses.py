@@ -160,6 +160,9 @@ CREATE_DELIVERY_METHODS = frozenset(
 )
 RESEND_DELIVERY_METHODS = frozenset({"NONE", "EMAIL", "PHONE", "WHATSAPP"})
 PHYSICAL_DELIVERY_METHODS = frozenset({DeliveryMethod.ADDRESS, DeliveryMethod.BULKSHIPMENT})
+# Channels Tango can re-deliver a reward on (§7.4); physical mail and embedded rewards cannot be
+# resent (orders.actions.resend.resend_blocker, LineItemQuerySet.resend_possible).
+RESEND_CHANNELS = frozenset({"EMAIL", "PHONE", "WHATSAPP"})
 
 
 class EmailStatus(models.TextChoices):

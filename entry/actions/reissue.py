@@ -17,6 +17,7 @@ worker reissues once it is approved (entry.actions.reissue_approval).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,11 +67,40 @@ def reissue_count(line_item: LineItem) -> int:
     return count
 
 
+def reissue_orders(line_item_ids: Iterable[int]) -> dict[int, Order]:
+    """The order each of these rewards was reissued as (or is waiting to be), in one query."""
+    return {o.reissue_of_id: o for o in Order.objects.filter(reissue_of__in=list(line_item_ids))}
+
+
 def reissue_blocker(line_item: LineItem) -> str | None:
     """Why this reward cannot be reissued now (None: it can)."""
+    return reissue_blockers([line_item])[line_item.pk]
+
+
+def reissue_blockers(
+    line_items: Sequence[LineItem], *, reissued: dict[int, Order] | None = None
+) -> dict[int, str | None]:
+    """reissue_blocker() of each of these rewards (e.g. a page of an order's lines): their
+    reissue orders in one query (or `reissued`, from reissue_orders()), each order's reissue
+    chain counted once."""
+    if reissued is None:
+        issued = [li.pk for li in line_items if li.reference_line_item_id]
+        reissued = reissue_orders(issued) if issued else {}
+    chains: dict[int, int] = {}
+
+    def chain(line_item: LineItem) -> int:
+        if line_item.order_id not in chains:
+            chains[line_item.order_id] = reissue_count(line_item)
+        return chains[line_item.order_id]
+
+    return {li.pk: _blocker(li, reissued.get(li.pk), chain) for li in line_items}
+
+
+def _blocker(
+    line_item: LineItem, done: Order | None, chain: Callable[[LineItem], int]
+) -> str | None:
     if not line_item.reference_line_item_id:
         return "The reward has not been issued by Tango yet."
-    done = Order.objects.filter(reissue_of=line_item).first()
     if done is not None and done.reference_order_id is None:
         return f"A reissue of this reward is awaiting approval or being sent: order {done.pk}."
     if done is not None:
@@ -96,7 +126,7 @@ def reissue_blocker(line_item: LineItem) -> str | None:
             "Tango does not allow a reissue of this reward now (its window may have closed, "
             "or it was redeemed)."
         )
-    if reissue_count(line_item) >= MAX_REISSUES:
+    if chain(line_item) >= MAX_REISSUES:
         return f"This reward was reissued {MAX_REISSUES} times already (Tango's limit)."
     return None
 

@@ -99,11 +99,26 @@ def live_reorder(line_item: LineItem) -> Order | None:
 
 def reorder_blocker(line_item: LineItem) -> str | None:
     """Why this line cannot be re-ordered now (None: it can)."""
+    return reorder_blockers([line_item])[line_item.pk]
+
+
+def reorder_blockers(line_items: Sequence[LineItem]) -> dict[int, str | None]:
+    """reorder_blocker() of each of these lines (e.g. an order's failed lines), their live
+    re-orders read in one query."""
+    roots = {li.pk: root_of(li) for li in line_items}
+    live: dict[int, Order] = {}
+    if roots:
+        reorders = Order.objects.live_reorders().filter(reorder_of_id__in=set(roots.values()))
+        for reorder in reorders:  # newest first: the one live_reorder() answers
+            live.setdefault(reorder.reorder_of_id, reorder)
+    return {li.pk: _reorder_blocker(li, live.get(roots[li.pk])) for li in line_items}
+
+
+def _reorder_blocker(line_item: LineItem, live: Order | None) -> str | None:
     if line_item.order.tango_status not in REORDERABLE_ORDER_STATUSES:
         return "Only rewards of FAILED or PARTIAL orders can be re-ordered."
     if line_item.status != LineItemStatus.FAILED:
         return f"Line {line_item.line_number} did not fail."
-    live = live_reorder(line_item)
     if live is not None:
         return (
             f"Line {line_item.line_number} was already re-ordered as order {live.pk} "

@@ -28,7 +28,7 @@ from core.errors import ActionNotAllowed
 from core.masking import mask_email, mask_phone
 from orders import events
 from orders.models import LineItem, OrderEvent
-from orders.statuses import LineItemStatus, RewardStatus
+from orders.statuses import RESEND_CHANNELS, LineItemStatus, RewardStatus
 from tango.client import get_client
 from tango.errors import TangoError
 
@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 RESEND_THROTTLE = timedelta(seconds=30)
 # A marker older than this belongs to a lost task (the broker dropped it); it may be re-claimed.
 RESEND_MARKER_STALE = timedelta(minutes=10)
-# Channels Tango can re-deliver on (§7.4); physical mail and embedded rewards cannot be resent.
-RESEND_CHANNELS = frozenset({"EMAIL", "PHONE", "WHATSAPP"})
 RESEND_REASON_CODES = {
     "NOT_RECEIVED": "Recipient did not receive it",
     "LOST_DELETED": "Recipient lost or deleted it",

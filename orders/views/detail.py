@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -27,23 +28,24 @@ from core.errors import ActionNotAllowed
 from orders.actions.holds import hold_blocker, release_blocker
 from orders.actions.notes import add_note, unmask_recipient
 from orders.actions.refresh import refresh_blocker
-from orders.actions.resend import RESEND_MARKER_STALE, resend_available_at, resend_blocker
-from orders.actions.rewards import (
-    line_item_action_blocker,
-    reason_codes,
-    reveal_blocker,
-    reveal_credential,
-)
-from orders.forms import HoldForm, LineItemActionForm, NoteForm, ReleaseForm, ResendForm, RevealForm
+from orders.actions.resend import RESEND_MARKER_STALE
+from orders.actions.rewards import LINE_ITEM_ACTIONS, reason_codes, reveal_credential
+from orders.forms import HoldForm, NoteForm, ReleaseForm, ResendForm, RevealForm
 from orders.models import LineItem, Order
 from orders.querysets import resend_throttles
 from orders.statuses import (
     ORDER_STATUS_DESCRIPTIONS,
     ORDER_STATUS_NEXT_STEPS,
-    LineItemStatus,
     OrderStatus,
     PlacementState,
-    RewardStatus,
+)
+from orders.views.line_items import (
+    LineForms,
+    first_blocker,
+    line_counts,
+    line_page,
+    line_rows,
+    page_params,
 )
 from tango.errors import TangoError
 
@@ -62,55 +64,6 @@ PLACEMENT_EXPLANATIONS = {
 
 def load_order(pk: int) -> Order:
     return get_object_or_404(Order.objects.select_related("account", "customer"), pk=pk)
-
-
-def _first_blocker(*reasons: str | None) -> str | None:
-    """The first reason an action is unavailable. What the order allows comes before the
-    role: "Needs the Manager role" would be misleading when nobody may do it now."""
-    return next((reason for reason in reasons if reason), None)
-
-
-def _line_item_row(
-    user: Any, line_item: LineItem, forms: dict, throttles: dict, revealed: dict
-) -> dict[str, Any]:
-    auto_id = f"id_li{line_item.pk}_%s"
-    marker = line_item.resend_requested_at
-    available = [t for t in (resend_available_at(line_item), throttles.get(line_item.pk)) if t]
-    is_choice = line_item.catalog_item is None or line_item.catalog_item.is_choice_product
-    issued = line_item.status == LineItemStatus.COMPLETE
-    frozen = line_item.reward_status == RewardStatus.FROZEN
-    # Only the actions that make sense for this reward are shown (unfreeze only when frozen);
-    # those shown but not possible now are disabled with the reason.
-    shown_actions = ["cancel", "unfreeze" if frozen else "freeze"] if is_choice and issued else []
-    return {
-        "li": line_item,
-        "in_flight": bool(marker and marker > timezone.now() - RESEND_MARKER_STALE),
-        "resend_blocker": _first_blocker(
-            resend_blocker(line_item), perm_blocker(user, "orders.resend_reward")
-        ),
-        "resend_available_at": max(available) if available else None,
-        "resend_form": forms.get(f"resend-{line_item.pk}") or ResendForm(auto_id=auto_id),
-        "reveal_blocker": _first_blocker(
-            reveal_blocker(line_item), perm_blocker(user, "orders.reveal_credential")
-        ),
-        "reveal_form": forms.get(f"reveal-{line_item.pk}") or RevealForm(auto_id=auto_id),
-        "reward": revealed.get(line_item.pk),
-        "is_choice": is_choice,
-        "issued": issued,
-        "actions": [
-            {
-                "name": action,
-                "blocker": _first_blocker(
-                    line_item_action_blocker(line_item, action),
-                    perm_blocker(user, "orders.manage_line_item"),
-                    None if reason_codes(action) else "Tango's reason codes could not be read.",
-                ),
-                "form": forms.get(f"{action}-{line_item.pk}")
-                or LineItemActionForm(action=action, auto_id=f"id_li{line_item.pk}{action}_%s"),
-            }
-            for action in shown_actions
-        ],
-    }
 
 
 # A next step that is a console action: (its permission, the step for a role holding it, what
@@ -143,38 +96,49 @@ def detail_context(
     unmasked: bool = False,
     revealed: dict | None = None,
 ) -> dict[str, Any]:
+    """The page's context: the order, one page of its line items (LINES_PER_PAGE), whole-order
+    figures from aggregate queries, the timeline."""
     user, forms = request.user, forms or {}
-    line_items = list(order.line_items.select_related("catalog_item", "order"))
+    page = line_page(request, order)
     events = order.events.timeline(TIMELINE_LIMIT)
-    throttles = resend_throttles(events)
-    rows = [_line_item_row(user, li, forms, throttles, revealed or {}) for li in line_items]
-    resendable = [row for row in rows if not row["resend_blocker"]]
+    codes = {action: reason_codes(action) for action in LINE_ITEM_ACTIONS}  # one read each
+    line_forms = LineForms(forms, codes)
+    rows = line_rows(user, page.items, line_forms, resend_throttles(events), revealed or {})
+    line_total, line_statuses = line_counts(order)
+    now = timezone.now()
+    resendable = bool(order.reference_order_id) and (
+        order.line_items.resend_possible(now - RESEND_MARKER_STALE).exists()
+    )
+    params = page_params(request)
     return {
         "order": order,
         "rows": rows,
+        "page": page,
+        "page_params": params,
+        "page_query": f"?{params}" if params else "",
+        "line_total": line_total,
+        "line_statuses": line_statuses,
         "events": events,
         "last_event_id": max((event.pk for event in events), default=0),
         "unmasked": unmasked,
         "revealed_any": bool(revealed),
-        "in_flight": any(row["in_flight"] for row in rows),
+        "in_flight": order.line_items.resend_in_flight(now - RESEND_MARKER_STALE).exists(),
         "status_description": ORDER_STATUS_DESCRIPTIONS.get(order.tango_status, ""),
         "status_next_step": order_next_step(order.tango_status, user),
         "placement_explanation": PLACEMENT_EXPLANATIONS.get(order.state, ""),
         "can_unmask": user.has_perm("orders.view_recipient"),
         "note_form": forms.get("note") or NoteForm(),
         "can_note": user.has_perm("orders.add_note"),
-        "hold_blocker": _first_blocker(
-            hold_blocker(order), perm_blocker(user, "orders.hold_order")
-        ),
+        "hold_blocker": first_blocker(hold_blocker(order), perm_blocker(user, "orders.hold_order")),
         "hold_form": forms.get("hold") or HoldForm(),
-        "release_blocker": _first_blocker(
+        "release_blocker": first_blocker(
             release_blocker(order), perm_blocker(user, "orders.release_order")
         ),
         "release_form": forms.get("release") or ReleaseForm(),
-        "refresh_blocker": _first_blocker(
+        "refresh_blocker": first_blocker(
             refresh_blocker(order), perm_blocker(user, "orders.refresh_order")
         ),
-        "order_resend_blocker": _first_blocker(
+        "order_resend_blocker": first_blocker(
             None if resendable else "No line item can be resent right now.",
             perm_blocker(user, "orders.resend_reward"),
         ),
@@ -188,7 +152,8 @@ def render_detail(
     context = detail_context(request, order, **extra)
     template = "orders/order_detail.html"
     if is_fragment_request(request):
-        template += "#order-detail"
+        # The line pager swaps only the line items; every other swap is the whole region.
+        template += "#line-items" if request.htmx.target == "line-items" else "#order-detail"
     return vary_on_htmx(render(request, template, context, status=status))
 
 
@@ -214,7 +179,9 @@ def finish_action(
     if is_fragment_request(request):
         order.refresh_from_db()
         return render_detail(request, order)
-    return redirect("orders:detail", pk=order.pk)
+    # Back to the line page the form was on (its action URL carries the page's cursor).
+    params = page_params(request)
+    return redirect(reverse("orders:detail", args=[order.pk]) + (f"?{params}" if params else ""))
 
 
 @require_GET
@@ -223,7 +190,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = load_order(pk)
     seen = request.GET.get("watch", "")
     # ASCII digits only: '²'.isdigit() is True, but int('²') fails.
-    if is_fragment_request(request) and seen.isascii() and seen.isdigit():
+    # The poll swaps #order-detail; the line pager's swaps (#line-items) are never held back.
+    polled = is_fragment_request(request) and request.htmx.target != "line-items"
+    if polled and seen.isascii() and seen.isdigit():
         # Polled while a resend is in flight: 204 (htmx swaps nothing) until the resend has
         # finished or the timeline has news (e.g. "throttled, retrying at ..."), so an open
         # form is not wiped every two seconds.
