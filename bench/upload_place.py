@@ -267,6 +267,7 @@ def run(
         figures["tango"] = tango_counts(sim.data_path)
         stats = sim.stats()
         figures["posts_orders"] = stats["posts_orders"]
+        figures["posts_async_orders"] = stats["posts_async_orders"]
         figures["responses_429"] = stats["responses_429"]
         figures["local"] = {
             "orders": query(db_url, "SELECT count(*) FROM orders_order")[0][0],
@@ -320,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"confirm -> every row placed at Tango: {figures['placement_seconds']} s "
         f"({total / max(figures['placement_seconds'], 0.1):.1f} rows/s), "
-        f"{figures['orders']} orders, {figures['posts_orders']} order POSTs at {args.rate}/s"
+        f"{figures['orders']} orders; POST /orders {figures['posts_orders']}, "
+        f"POST /asyncOrders {figures['posts_async_orders']}, at {args.rate} POST/s"
     )
     if args.kill:
         print(f"worker SIGKILLed with {figures['killed_at_rows']} rows placed")

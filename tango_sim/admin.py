@@ -193,6 +193,7 @@ def stats(sim: Simulator, req: Request) -> Any:
         "orders_by_account_external_ref": by_account_ref,
         "duplicate_external_refs": sorted(k for k, n in by_account_ref.items() if n > 1),
         "posts_orders": counters.get("posts_orders", 0),
+        "posts_async_orders": counters.get("posts_async_orders", 0),
         "responses_429": counters.get("responses_429", 0),
         "responses_409": counters.get("responses_409", 0),
         "webhook_events_total": store.scalar("SELECT COUNT(*) FROM webhook_events"),

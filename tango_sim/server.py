@@ -128,9 +128,10 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept")
         if accept and not any(t in accept for t in ("application/json", "*/*", "application/*")):
             raise ApiError(406, "406.001", "Only application/json responses are available")
-        is_post_orders = req.method == "POST" and req.path == "/orders"
+        # POST /asyncOrders shares the order-creation rate limit (TANGO_API.md section 10).
+        is_post_orders = req.method == "POST" and req.path in ("/orders", "/asyncOrders")
         if is_post_orders:
-            sim.stats.incr("posts_orders")
+            sim.stats.incr("posts_orders" if req.path == "/orders" else "posts_async_orders")
         faults = sim.config["faults"] or {}
         fault = sim.faults.decide(faults, req.method, full_path)
         if fault is not None:

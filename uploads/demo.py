@@ -3,7 +3,8 @@
 Its rows show what a dry run reports: valid rows (one above the demo policy's per-order limit,
 so placing it sends it to approval) and rows with a bad email, an unknown reward, an amount
 outside the reward's range, a +44 mobile for text delivery, a mailed reward without an address
-and a row that repeats another. The page then offers the error file and "Place the valid rows".
+and a row that repeats another. The page then offers the error file and "Place the rows" (the valid ones go as one bulk
+order through Tango's async API, the one above the limit as a single order to approval).
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def seed_uploads_demo() -> Upload | None:
     support = get_user_model().objects.filter(username="support").first()
     if support is None or not Account.objects.filter(identifier="acme-usd-01").exists():
         return None
+    # The demo account takes Tango's async orders, so its valid rows are placed as one bulk
+    # order (POST /asyncOrders) and the one above the policy's limit waits for approval.
+    Account.objects.filter(identifier="acme-usd-01").update(async_orders_enabled=True)
     actor = Actor.for_user(support, path=ActorPath.COMMAND)
     upload = create_upload(name=FILENAME, data=demo_file(), actor=actor)
     # Checked here so the page shows it at once; the worker's copy of the task finds it done.
