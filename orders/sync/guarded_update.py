@@ -1,24 +1,25 @@
 """bulk_write's PostgreSQL path: one statement per batch that locks, checks and writes.
 
-    WITH cur AS MATERIALIZED (                      -- lock the rows in pk order, read them
-        SELECT pk, <changed columns> FROM table WHERE pk IN (...) ORDER BY pk FOR UPDATE),
-    v(pk, s0, o0, n0, s1, o1, n1, ...) AS (VALUES   -- per row and field: set?, old, new
-        (%s::bigint, %s::boolean, %s::numeric, %s::numeric, ...), ...),
-    w AS (SELECT v.pk, <s_i AND cur.c_i IS NOT DISTINCT FROM o_i> AS w_i, ... FROM v JOIN cur),
+    WITH cur AS MATERIALIZED (        -- lock the rows in pk order, read what they hold now
+        SELECT pk, c0, c1, ... FROM table WHERE pk = ANY(%s) ORDER BY pk FOR UPDATE),
+    v AS MATERIALIZED (               -- per row and changed field: set?, old value, new value
+        SELECT * FROM unnest(%s::bigint[], %s::boolean[], %s::numeric[], %s::numeric[], ...)
+        AS v(pk, s0, o0, n0, s1, o1, n1, ...)),
+    w AS MATERIALIZED (               -- per field: still holds the old value (w_i) or not (d_i)
+        SELECT v.pk, (s_i AND cur.c_i IS NOT DISTINCT FROM o_i) AS w_i, ... FROM v JOIN cur),
     upd AS (UPDATE table AS t SET c_i = CASE WHEN w.w_i THEN v.n_i ELSE t.c_i END, ..., <extra>
             FROM w JOIN v WHERE t.pk = w.pk AND (w.w0 OR w.w1 ...) RETURNING t.pk)
-    SELECT w.pk, (upd.pk IS NOT NULL), w.w0, cur.c0, w.w1, cur.c1, ...
-    FROM w JOIN cur LEFT JOIN upd
+    SELECT w.pk, upd.pk IS NOT NULL, w.w0, <cur.c0 if d0>, ... FROM w JOIN cur LEFT JOIN upd
 
 `FOR UPDATE` returns each row's latest committed version (it waits for a writer holding the
 row, then reads what that writer committed), so `cur` is what the rows hold now and nobody can
 change them until the page's transaction ends; the UPDATE writes a field only where `cur` still
 holds the value the diff was made against (`w_i`), and a row where no field does is not written
 at all (no `updated_at` bump). The final SELECT tells, per row, which fields were written and
-what the dropped ones hold, exactly as the separate SELECT FOR UPDATE of the portable path did.
-Values are bound as parameters with a cast per column (CharField as plain varchar and
-DecimalField as plain numeric, so the column's own length check and rounding apply as in any
-UPDATE).
+what the dropped ones hold, as the portable path's separate SELECT FOR UPDATE does. Values are
+bound as one array per column (the statement's text depends only on the changed fields, never
+on the row count), cast to the column's type (CharField as plain varchar and DecimalField as
+plain numeric, so the column's own length check and rounding apply as in any UPDATE).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
-# One statement binds 1 + 3 * fields parameters per row; psycopg binds client-side, so this
-# only bounds the statement's size.
+# Rows per statement: its arrays (1 + 3 per changed field) are interpolated client-side by
+# psycopg, so this only bounds one statement's size and the time its row locks are taken in.
 MAX_ROWS = 1000
 
 
@@ -39,8 +40,9 @@ def write_batch(
 ) -> list[tuple[Any, bool, dict[str, tuple[bool, Any]]]]:
     """Run the guarded UPDATE for `batch` (Changes with a pk, distinct pks).
 
-    Returns, per row still there: (pk, written, {field name: (written, value stored before)}).
-    A row missing from the answer was deleted meanwhile.
+    Returns, per row still there: (pk, written, {field name: (written, stored)}), `stored`
+    being what a field the row changed but that was not written holds (None otherwise). A row
+    missing from the answer was deleted meanwhile.
     """
     conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read per value below
     names = tuple(sorted({name for change in batch for name in change.fields}))
@@ -74,8 +76,9 @@ def write_batch(
         per_field = {}
         for i, name in enumerate(names):
             stored = row[3 + 2 * i]
-            for convert in converters[i]:
-                stored = convert(stored)
+            if stored is not None:
+                for convert in converters[i]:
+                    stored = convert(stored)
             per_field[name] = (row[2 + 2 * i], stored)
         result.append((row[0], row[1], per_field))
     return result
@@ -96,13 +99,18 @@ def _statement(model: type[models.Model], names: tuple[str, ...], extra: tuple[s
     count = range(len(fields))
     v_names = ", ".join(["pk"] + [f"s{i}, o{i}, n{i}" for i in count])
     cur_cols = ", ".join(f"{col} AS c{i}" for i, col in enumerate(cols))
-    holds = ", ".join(f"(v.s{i} AND cur.c{i} IS NOT DISTINCT FROM v.o{i}) AS w{i}" for i in count)
+    holds = ", ".join(
+        f"(v.s{i} AND cur.c{i} IS NOT DISTINCT FROM v.o{i}) AS w{i},"
+        f" (v.s{i} AND cur.c{i} IS DISTINCT FROM v.o{i}) AS d{i}"
+        for i in count
+    )
     sets = [f"{col} = CASE WHEN w.w{i} THEN v.n{i} ELSE t.{col} END" for i, col in enumerate(cols)]
     for name in extra:
         field = model._meta.get_field(name)
         sets.append(f"{quote(field.column)} = %s::{_cast(field)}")
     any_written = " OR ".join(f"w.w{i}" for i in count)
-    answer = ", ".join(f"w.w{i}, cur.c{i}" for i in count)
+    # A stored value is sent back only for a field dropped (d_i): the rest are NULL.
+    answer = ", ".join(f"w.w{i}, CASE WHEN w.d{i} THEN cur.c{i} END" for i in count)
     # Only quoted identifiers from the model's _meta go into the text; values are parameters.
     return (
         f"WITH cur AS MATERIALIZED (SELECT {pk_col} AS pk, {cur_cols} FROM {table}"  # noqa: S608
