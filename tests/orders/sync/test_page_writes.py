@@ -176,3 +176,21 @@ def test_a_writer_holding_the_row_is_waited_for_and_its_value_kept(
     assert report.updated == 1  # x had nothing else to write: not written at all
     rows = OrderEvent.objects.filter(kind=OrderEvent.Kind.STATUS_CHANGED, new_status="FAILED")
     assert not rows.exists()
+
+
+def test_json_and_boolean_fields_are_guarded_and_given_back_as_python(account: Account) -> None:
+    order = OrderFactory(account=account, placed=True)
+    line = LineItem.objects.get(order=order)
+    change = Changes(line)
+    change.set("errors", [{"code": "a", "message": "from the page"}])
+    change.set("can_cancel", not line.can_cancel)
+    # Meanwhile another writer recorded other errors.
+    theirs = [{"code": "b", "message": "newer"}]
+    LineItem.objects.filter(pk=line.pk).update(errors=theirs)
+
+    assert bulk_write(LineItem, [change], extra={}) == 1
+
+    assert set(change.fields) == {"can_cancel"}
+    assert change.obj.errors == theirs  # the stored JSON, decoded
+    line.refresh_from_db()
+    assert line.errors == theirs and line.can_cancel is change.fields["can_cancel"][1]
