@@ -10,6 +10,8 @@
 * status.py       where Tango's order and line-item statuses are applied (never backwards)
 * changes.py      SyncReport, Changes and bulk_write: write only what changed, only if nobody
                   changed it meanwhile
+* guarded_update.py  bulk_write on PostgreSQL: one statement per batch locks the rows, keeps
+                  each field only if it still holds the value read, writes, and says what it kept
 
 Placement state moves only through orders.state (adoption); Tango is called with no
 transaction open.

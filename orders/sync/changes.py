@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 from core.actor import Actor, ActorPath
 from orders import events
 from orders.models import LineItem, OrderEvent
+from orders.sync import guarded_update
 
 logger = logging.getLogger(__name__)
 
@@ -145,29 +146,69 @@ def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict
 
     In one short transaction: lock just the changed rows (in pk order, so two passes cannot
     deadlock), drop every field another writer changed since the diff read it (theirs is at
-    least as new; the next pass reads Tango again), then one UPDATE per batch that sets, per
-    row, only its own changed fields plus `extra` (e.g. last_synced_at). A row left with no
-    change is not written at all. Dropped fields are removed from the `Changes` (and the
-    object gets the stored value back), so callers build timeline rows after this call, from
-    what was really written. Returns how many rows were written. Never call it across HTTP.
+    least as new; the next pass reads Tango again), then write, per row, only its own changed
+    fields plus `extra` (e.g. last_synced_at). A row left with no change is not written at all.
+    Dropped fields are removed from the `Changes` (and the object gets the stored value back),
+    so callers build timeline rows after this call, from what was really written. Returns how
+    many rows were written. Never call it across HTTP.
+
+    On PostgreSQL each batch (up to 1,000 rows) is one statement that locks, checks and writes
+    (orders/sync/guarded_update.py); elsewhere a SELECT FOR UPDATE, the check in Python and
+    one CASE WHEN UPDATE per batch.
     """
     rows = [change for change in changed if change and change.obj.pk is not None]
     if not rows:
         return 0
+    postgres = connection.vendor == "postgresql"
+    batches = _batches(rows, guarded_update.MAX_ROWS if postgres else None)
+    write = _write_batch_postgres if postgres else _write_batch
+    if len(batches) == 1 and postgres:
+        return write(model, batches[0], extra)  # one statement: atomic on its own
     written = 0
     with transaction.atomic():
-        for batch in _batches(rows):
-            written += _write_batch(model, batch, extra)
+        for batch in batches:
+            written += write(model, batch, extra)
     return written
 
 
-def _batches(rows: list[Changes]) -> list[list[Changes]]:
-    # Per row and changed field the UPDATE binds WHEN pk=%s THEN %s, plus the pk in IN (...).
-    names = {name for change in rows for name in change.fields}
-    params_per_row = ["pk"] * (2 * len(names) + 1)
-    size = connection.ops.bulk_batch_size(params_per_row, rows) or len(rows)
+def _batches(rows: list[Changes], max_rows: int | None = None) -> list[list[Changes]]:
     rows = sorted(rows, key=lambda change: change.obj.pk)
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+    if max_rows is None:
+        # Per row and changed field the UPDATE binds WHEN pk=%s THEN %s, plus the pk in IN (...).
+        names = {name for change in rows for name in change.fields}
+        params_per_row = ["pk"] * (2 * len(names) + 1)
+        max_rows = connection.ops.bulk_batch_size(params_per_row, rows) or len(rows)
+    return [rows[i : i + max_rows] for i in range(0, len(rows), max_rows)]
+
+
+def _write_batch_postgres(
+    model: type[models.Model], batch: list[Changes], extra: dict[str, Any]
+) -> int:
+    by_pk = {change.obj.pk: change for change in batch}
+    written = 0
+    for pk, row_written, per_field in guarded_update.write_batch(model, batch, extra):
+        change = by_pk.pop(pk)
+        for name, (field_written, stored) in per_field.items():
+            if name in change.fields and not field_written:
+                _drop(model, change, name, stored)
+        if row_written:
+            written += 1
+            for name, value in extra.items():
+                setattr(change.obj, name, value)
+    for change in by_pk.values():  # deleted meanwhile
+        change.fields.clear()
+    return written
+
+
+def _drop(model: type[models.Model], change: Changes, name: str, stored: Any) -> None:
+    logger.info(
+        "sync: %s %s.%s changed meanwhile; left to the next pass",
+        model.__name__,
+        change.obj.pk,
+        name,
+    )
+    del change.fields[name]
+    setattr(change.obj, name, stored)
 
 
 def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[str, Any]) -> int:
@@ -188,14 +229,7 @@ def _write_batch(model: type[models.Model], batch: list[Changes], extra: dict[st
             continue
         for name in list(change.fields):
             if stored[name] != change.fields[name][0]:
-                logger.info(
-                    "sync: %s %s.%s changed meanwhile; left to the next pass",
-                    model.__name__,
-                    change.obj.pk,
-                    name,
-                )
-                del change.fields[name]
-                setattr(change.obj, name, stored[name])
+                _drop(model, change, name, stored[name])
         if change:
             survivors.append(change)
     if not survivors:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.actor import Actor
@@ -42,6 +42,26 @@ MAX_RESULT_WINDOW = 10_000
 # Tango's 2020 message catalog caps one query at 100 days (422.043); stay under it.
 MAX_WINDOW = timedelta(days=90)
 MIN_WINDOW = timedelta(seconds=2)
+# The columns a page reads (with its account's identifier, annotated): matching (adoption
+# included), order_changes' diff and the write.
+# Any other field would be loaded row by row: tests/orders/sync/test_page_writes.py counts the
+# queries of a page that changes everything.
+ORDER_FIELDS = (
+    "reference_order_id",
+    "external_ref_id",
+    "state",
+    "placement_attempts",
+    "is_bulk",
+    "tango_status",
+    "amount_charged_value",
+    "amount_charged_fee",
+    "amount_charged_total",
+    "amount_charged_currency",
+    "exchange_rate",
+    "tango_created_at",
+)
+# A one-line order's line: the diff and its timeline row (orders.events.line_item_changed).
+LINE_FIELDS = ("order_id", "reference_line_item_id", "line_number", "status")
 
 
 def sync_orders_window(
@@ -118,7 +138,8 @@ def apply_tango_orders(
         Order.objects.filter(
             Q(reference_order_id__in=list(by_ref)) | Q(external_ref_id__in=ext_ids)
         )
-        .select_related("account")
+        .only(*ORDER_FIELDS)
+        .annotate(sync_account_identifier=F("account__identifier"))
         .order_by()
     )
     by_local_ref = {o.reference_order_id: o for o in local if o.reference_order_id}
@@ -166,7 +187,7 @@ def apply_tango_orders(
 
 
 def _same_account(order: Order, tango: TangoOrder) -> bool:
-    return tango.account_identifier in (None, order.account.identifier)
+    return tango.account_identifier in (None, order.sync_account_identifier)  # type: ignore[attr-defined]
 
 
 def _adoptable(order: Order) -> bool:
@@ -257,7 +278,7 @@ def _update_single_line_items(
     if not single:
         return []
     lines: dict[int, list[LineItem]] = {}
-    for line in LineItem.objects.filter(order_id__in=list(single)).order_by():
+    for line in LineItem.objects.filter(order_id__in=list(single)).only(*LINE_FIELDS).order_by():
         lines.setdefault(line.order_id, []).append(line)
     changed: list[Changes] = []
     for order_id, tango in single.items():
