@@ -3,8 +3,9 @@
 Its rows show what a dry run reports: valid rows (one above the demo policy's per-order limit,
 so placing it sends it to approval) and rows with a bad email, an unknown reward, an amount
 outside the reward's range, a +44 mobile for text delivery, a mailed reward without an address
-and a row that repeats another. The page then offers the error file and "Place the rows" (the valid ones go as one bulk
-order through Tango's async API, the one above the limit as a single order to approval).
+and a row that repeats another. The page then offers the error file and "Place the rows" (the
+valid ones go as one bulk order through Tango's async API, the one above the limit as a single
+order to approval).
 """
 
 from __future__ import annotations
