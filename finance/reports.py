@@ -2,8 +2,9 @@
 period (columns) and always by currency, summed with finance.money's definitions.
 
 Filters select ORDERS exactly as the orders list does (the same FilterSet, so a drill-down is
-the same query); rows split those orders' line items. Four GROUP BY queries build a report
-whatever its size: rows, rows x periods, totals per currency, totals per currency x period.
+the same query); rows split those orders' line items. Two GROUP BY queries build a report
+whatever its size: rows x periods and totals per currency x period; a row's figures are its
+periods' added up.
 """
 
 from __future__ import annotations
@@ -182,20 +183,22 @@ def build_report(
     base = [(k, v) for k, v in base_params if k not in {"currency", "reward_currency"}]
     linker = _Linker(base, zone)
 
-    summary = lines.values(*group).annotate(**measures()).order_by(*group)
-    per_period = (
+    # Two GROUP BY queries, each by period: a row's (and a total's) figures are its periods'
+    # added up (an order has one ordered_at, so it counts in one period only).
+    per_period = list(
         lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
         .values(*group, "period")
-        .annotate(**cell_measures())
+        .annotate(**measures())
         .order_by()
     )
-    totals = lines.values(*CURRENCIES).annotate(**measures()).order_by(*CURRENCIES)
-    totals_per_period = (
+    totals_per_period = list(
         lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
         .values(*CURRENCIES, "period")
-        .annotate(**cell_measures())
+        .annotate(**measures())
         .order_by()
     )
+    summary = _added_up(per_period, group)
+    totals = _added_up(totals_per_period, CURRENCIES)
 
     def make_row(values: dict[str, Any], dim: Dimension) -> Row:
         params = dim.drill_params(values)
@@ -228,6 +231,37 @@ def build_report(
     _fill_cells(report_rows, per_period, group, periods, zone, linker)
     _fill_cells(total_rows, totals_per_period, CURRENCIES, periods, zone, linker)
     return Report(dimension, period, zone, start, end, periods, report_rows, total_rows)
+
+
+_LOWEST, _HIGHEST = ("rate_min",), ("rate_max",)
+
+
+def _added_up(counted: list[dict[str, Any]], group: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Per group, its periods' figures combined (sums and counts added, the rate's min / max
+    kept), ordered by the group's values as ORDER BY would (NULLs last)."""
+    combined: dict[tuple, dict[str, Any]] = {}
+    for values in counted:
+        key = tuple(values[name] for name in group)
+        into = combined.get(key)
+        if into is None:
+            combined[key] = {k: v for k, v in values.items() if k != "period"}
+            continue
+        for name, value in values.items():
+            if name in group or name == "period" or value is None:
+                continue
+            have = into.get(name)
+            if have is None:
+                into[name] = value
+            elif name in _LOWEST:
+                into[name] = min(have, value)
+            elif name in _HIGHEST:
+                into[name] = max(have, value)
+            else:
+                into[name] = have + value
+    return [
+        combined[key]
+        for key in sorted(combined, key=lambda key: tuple((v is None, v) for v in key))
+    ]
 
 
 def _zero(values: dict[str, Any], name: str) -> Any:

@@ -182,3 +182,13 @@ def test_too_many_columns_is_an_error_not_a_huge_page(ledger, rf, make_user):
     asked = report_for(request, query)
     assert asked.report is None
     assert "columns" in asked.error
+
+
+@pytest.mark.parametrize("rows", ["account", "brand"])
+def test_a_report_is_two_group_by_queries_whatever_its_rows(ledger, run_report, march, rows):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        report = run_report({**march, "rows": rows, "period": "week"})
+    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(grouped) == 2 and report.rows and report.totals
