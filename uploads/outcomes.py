@@ -50,14 +50,20 @@ FILTERS = {
 }
 
 
-def _line_failed() -> Exists:
-    return Exists(
-        LineItem.objects.filter(order_id=OuterRef("order_id"), status=LineItemStatus.FAILED)
+def _rows_line() -> QuerySet[LineItem]:
+    """The row's own line item: its order's only one, or in a bulk order the line whose
+    externalRefLineItemID is the row's externalRefID."""
+    return LineItem.objects.filter(order_id=OuterRef("order_id")).filter(
+        Q(order__is_bulk=False) | Q(external_ref_line_item_id=OuterRef("external_ref_id"))
     )
 
 
+def _line_failed() -> Exists:
+    return Exists(_rows_line().filter(status=LineItemStatus.FAILED))
+
+
 def _line_unsettled() -> Exists:
-    return Exists(LineItem.objects.filter(order_id=OuterRef("order_id"), status__in=UNSETTLED_LINE))
+    return Exists(_rows_line().filter(status__in=UNSETTLED_LINE))
 
 
 def failed_q() -> Q:
@@ -215,7 +221,10 @@ def row_outcomes(upload: Upload, rows: Iterable[UploadRow]) -> list[RowOutcome]:
     }
     order_ids = set(orders) | {p.order_id for p in earlier.values()}
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line in LineItem.objects.filter(order_id__in=order_ids).values(
+    # A bulk order carries many rows: only the lines of these rows (by externalRefLineItemID).
+    refs = [r.external_ref_id for r in rows]
+    wanted = Q(order__is_bulk=False) | Q(external_ref_line_item_id__in=refs)
+    for line in LineItem.objects.filter(wanted, order_id__in=order_ids).values(
         "order_id",
         "external_ref_line_item_id",
         "status",

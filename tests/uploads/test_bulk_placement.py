@@ -184,3 +184,20 @@ def test_uploads_left_placing_are_enqueued_again(catalog, account, actor, sent_t
     confirm.confirm_upload(upload_id=fresh.pk, actor=actor)
     Upload.objects.filter(pk=stale.pk).update(confirmed_at=timezone.now() - timedelta(minutes=5))
     assert confirm.resume_placing() == [stale.pk]
+
+
+def test_a_bulk_orders_rows_each_show_their_own_line(catalog, async_account, actor):
+    from orders.statuses import LineItemStatus
+    from uploads.outcomes import row_outcomes
+
+    upload = placed(checked(actor, [good_row(n) for n in range(1, 4)]), actor)
+    order = Order.objects.get()
+    line = order.line_items.get(line_number=2)
+    line.status = LineItemStatus.FAILED
+    line.save(update_fields=["status"])
+    outcomes = {o.row.number: o for o in row_outcomes(upload, upload.rows.order_by("number"))}
+    assert [outcomes[n].line_item_status for n in (2, 3, 4)] == ["", LineItemStatus.FAILED, ""]
+    assert outcomes[3].result == "failed" and outcomes[2].result == "placing"
+    from uploads.outcomes import filter_counts
+
+    assert filter_counts(upload)["failed"] == 1  # its own row only, not the whole bulk order
