@@ -3,7 +3,7 @@
 The same markup as a `{% for %}` of template code would write, but built in Python: with ~40
 variables, filters and tags per row, the template engine spent most of the list fragment's
 time resolving them (issue 11: 50 rows cost ~20x the page's own SQL). Here each value is
-computed once, the order's URL is a reversed prefix plus its pk, and every value goes through
+computed once, the order's URL is reversed once (core.pk_urls), and every value goes through
 format_html / conditional_escape, so the escaping is the template's. The recipient is masked
 by core.masking exactly as the `{% recipient %}` tag does (the list never unmasks).
 """
@@ -15,19 +15,18 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.masking import recipient_display
+from core.pk_urls import pk_url
 from orders.templatetags.console import status_class
 
 register = template.Library()
 
 # One dateformat pass per row for its four renderings ("|" is no format character).
 _DATE_FORMATS = "c|Y-m-d H:i:s T|M j|H:i"
-_PK = 2_147_483_647  # a pk reversed once; each row swaps in its own
 
 
 def _dates(value: Any) -> list[str]:
@@ -130,7 +129,6 @@ CHECK = (
 def order_rows(orders: Iterable[Any], can_bulk: bool = False) -> SafeString:
     """Every row of the orders table for `orders` (Order.objects.for_list() rows carrying
     `line_count`); a checkbox per row for the bulk form when `can_bulk`."""
-    url_prefix, url_suffix = reverse("orders:detail", args=[_PK]).split(str(_PK))
     rows = []
     for order in orders:
         items = order.shown_line_items
@@ -142,7 +140,7 @@ def order_rows(orders: Iterable[Any], can_bulk: bool = False) -> SafeString:
             format_html(
                 ROW,
                 check=format_html(CHECK, order.pk, str(order)) if can_bulk else "",
-                url=f"{url_prefix}{order.pk}{url_suffix}",
+                url=pk_url("orders:detail", order.pk),
                 ref=order.reference_order_id or "Not placed",
                 ext=order.external_ref_id,
                 iso=iso,
