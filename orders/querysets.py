@@ -39,6 +39,21 @@ REORDER_ENDED = (
     | models.Q(tango_status=OrderStatus.FAILED)
 )
 LIST_LINE_ITEMS = 3  # line-item badges shown per order in the list
+# What the list's rows read of those line items (orders/templatetags/order_rows.py, masked
+# recipient included): a line item has ~50 columns, a dozen of them dates to parse.
+LIST_LINE_ITEM_FIELDS = (
+    "order_id",
+    "line_number",
+    "status",
+    "email_status",
+    "utid",
+    "reward_name",
+    "recipient_first_name",
+    "recipient_last_name",
+    "recipient_email",
+    "recipient_mobile",
+    "address_country",
+)
 _SEARCH_WORDS = 3  # a name search matches at most this many words
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -115,7 +130,9 @@ class OrderQuerySet(models.QuerySet):
         line_items = _related(self, "line_items")
         first_line_items = models.Prefetch(
             "line_items",
-            queryset=line_items.objects.order_by("line_number")[:LIST_LINE_ITEMS],
+            queryset=line_items.objects.only(*LIST_LINE_ITEM_FIELDS).order_by("line_number")[
+                :LIST_LINE_ITEMS
+            ],
             to_attr="shown_line_items",
         )
         return self.select_related("account", "customer").prefetch_related(first_line_items)

@@ -10,8 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from core.access import perm_blocker
+from core.pk_urls import pk_url
 from entry.actions.reissue import reissue_blockers, reissue_orders
 from entry.actions.reorder import REORDERABLE_ORDER_STATUSES, reorder_blockers
 from orders.models import Order
@@ -86,13 +89,29 @@ def reissue_states(context: template.Context, line_items: Iterable[Any]) -> dict
     return states
 
 
-@register.inclusion_tag("entry/includes/reissue_control.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def reissue_control(
     context: template.Context, line_item: Any, states: dict[int, dict] | None = None
-) -> dict[str, Any]:
+) -> SafeString:
     """ "Reissue…" for an issued Choice-product reward, disabled with the reason when not
     possible now; nothing for a reward that can never be reissued (not issued, not Choice).
-    `states` from `{% reissue_states %}` saves the queries of one line at a time."""
+    `states` from `{% reissue_states %}` saves the queries of one line at a time. Written with
+    format_html, not an inclusion template: it is rendered once per line of an order's page."""
     if states is None or line_item.pk not in states:
         states = reissue_states(context, [line_item])
-    return states[line_item.pk]
+    state = states[line_item.pk]
+    if not state["show"]:
+        return mark_safe("")
+    pk = state["li"].pk
+    if state["blocker"]:
+        return format_html(
+            '<span class="action-disabled"><button type="button" class="btn btn-small" disabled'
+            ' aria-describedby="why-reissue-{}">Reissue</button><span class="why"'
+            ' id="why-reissue-{}">{}</span></span>',
+            pk,
+            pk,
+            state["blocker"],
+        )
+    return format_html(
+        '<a class="btn btn-small" href="{}">Reissue…</a>', pk_url("entry:reissue", pk)
+    )

@@ -63,7 +63,10 @@ PLACEMENT_EXPLANATIONS = {
 
 
 def load_order(pk: int) -> Order:
-    return get_object_or_404(Order.objects.select_related("account", "customer"), pk=pk)
+    # created_by: the page shows who created it (a query of its own otherwise).
+    return get_object_or_404(
+        Order.objects.select_related("account", "customer", "created_by"), pk=pk
+    )
 
 
 # A next step that is a console action: (its permission, the step for a role holding it, what

@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.access import perm_blocker
 from core.paging import Page, keyset_page
+from core.pk_urls import pk_url
 from orders.actions.resend import RESEND_MARKER_STALE, resend_available_at, resend_blocker
 from orders.actions.rewards import LINE_ITEM_ACTIONS, line_item_action_blocker, reveal_blocker
 from orders.forms import LineItemActionForm, ResendForm, RevealForm
@@ -37,6 +38,12 @@ FIELD_TEMPLATES = {
     "resend": "orders/includes/resend_fields.html",
     "reveal": "orders/includes/reveal_fields.html",
     **dict.fromkeys(LINE_ITEM_ACTIONS, "orders/includes/line_action_fields.html"),
+}
+# Each line's action URLs (core.pk_urls: reversed once a page, not per line and action).
+ACTION_URLS = {
+    "cancel": "orders:cancel-line-item",
+    "freeze": "orders:freeze-line-item",
+    "unfreeze": "orders:unfreeze-line-item",
 }
 
 
@@ -140,10 +147,22 @@ def line_rows(
                 line_item_action_blocker(li, action), may_manage, no_codes[action]
             )
             form, fields = (None, None) if blocker else forms.get(action, li.pk)
-            actions.append({"name": action, "blocker": blocker, "form": form, "fields": fields})
+            actions.append(
+                {
+                    "name": action,
+                    "blocker": blocker,
+                    "form": form,
+                    "fields": fields,
+                    "url": pk_url(ACTION_URLS[action], li.pk),
+                }
+            )
         rows.append(
             {
                 "li": li,
+                # A role that may never resend sees no resend control at all (issue 4).
+                "resend_shown": may_resend is None,
+                "resend_url": pk_url("orders:resend-line-item", li.pk),
+                "reveal_url": pk_url("orders:reveal", li.pk),
                 "in_flight": bool(marker and marker > stale),
                 "resend_blocker": resend,
                 "resend_available_at": max(available) if available else None,

@@ -120,3 +120,34 @@ def test_a_refused_form_on_a_later_page_comes_back_on_its_line_with_its_errors(m
     assert plain.status_code == 422
     note = manager.post(reverse("orders:add-note", args=[order.pk]) + f"?{query}", {"text": "x"})
     assert note.status_code == 302 and note["Location"] == f"{detail(order)}?{query}"
+
+
+def test_the_url_tags_and_inclusion_templates_do_not_grow_with_the_line_items(manager, monkeypatch):
+    """Each line's action URLs (resend, reveal, cancel, freeze, reissue) come from one
+    reversal a page (core.pk_urls), not a {% url %} per line, and its reissue control is no
+    inclusion template."""
+    import django.urls
+    from django.template import library
+
+    small, large = order_with_lines(3, failed_every=3), order_with_lines(30, failed_every=3)
+    manager.get(detail(small))
+    calls: dict[str, int] = {}
+    url_tag_reverse, inclusion = django.urls.reverse, library.InclusionNode.render
+
+    def counting_reverse(*args, **kwargs):  # {% url %} imports it from django.urls per call
+        calls["url"] = calls.get("url", 0) + 1
+        return url_tag_reverse(*args, **kwargs)
+
+    def counting_inclusion(node, context):
+        calls["inclusion"] = calls.get("inclusion", 0) + 1
+        return inclusion(node, context)
+
+    monkeypatch.setattr(django.urls, "reverse", counting_reverse)
+    monkeypatch.setattr(library.InclusionNode, "render", counting_inclusion)
+    seen = []
+    for order in (small, large):
+        calls.clear()
+        page = manager.get(detail(order)).content.decode()
+        assert page.count("Reissue…") == page.count("Freeze…") > 0
+        seen.append(dict(calls))
+    assert seen[0] == seen[1]
