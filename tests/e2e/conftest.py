@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,9 @@ from django.db import connection
 
 from tango.client import reset_client
 from tango_sim.testing import simulator_session
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -189,3 +193,15 @@ def order_form(page, demo):
         return order
 
     return _enter
+
+
+def reload_until_visible(page: Page, locator: Locator, *, timeout: float) -> None:
+    """The order page does not poll for placement: reload like a person would."""
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + timeout
+    while not locator.is_visible():
+        assert time.monotonic() < deadline, f"not shown after {timeout} s: {locator}"
+        time.sleep(0.5)
+        page.reload()
+    expect(locator).to_be_visible()

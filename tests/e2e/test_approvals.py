@@ -10,10 +10,9 @@ that it waits and which rule it hit; the manager's own order is entered through 
 from __future__ import annotations
 
 import re
-import time
 from decimal import Decimal
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from approvals.actions.policies import save_policy
 from approvals.actions.submit import submit_orders
@@ -21,18 +20,9 @@ from core.actor import Actor
 from orders.actions.entry import create_order
 from orders.models import Account, Order
 from orders.statuses import PlacementState
+from tests.e2e.conftest import reload_until_visible
 
 RULE = "amount 600.00 USD is above the 500.00 USD per-order limit"
-
-
-def reload_until_visible(page: Page, locator: Locator, *, timeout: float) -> None:
-    """The order page does not poll for placement: reload like a person would."""
-    deadline = time.monotonic() + timeout
-    while not locator.is_visible():
-        assert time.monotonic() < deadline, f"not shown after {timeout} s: {locator}"
-        time.sleep(0.5)
-        page.reload()
-    expect(locator).to_be_visible()
 
 
 def enter(username: str, amount: str) -> Order:

@@ -23,7 +23,7 @@ from approvals.actions.policies import save_policy
 from core.actor import Actor
 from orders.models import LineItem, Order
 from orders.statuses import LineItemStatus, OrderStatus, PlacementState
-from tests.e2e.test_approvals import reload_until_visible
+from tests.e2e.conftest import reload_until_visible
 
 CORRECTED_EMAIL = "team.member.fixed@example.net"
 SLOW = 15_000  # ms: a form POST that writes and redirects, on a shared 2-core machine
