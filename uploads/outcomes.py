@@ -32,6 +32,7 @@ from orders.statuses import (
     PlacementState,
 )
 from uploads.models import PlacedRow, Upload, UploadRow
+from uploads.rows import row_values
 
 _P = PlacementState
 # Not at Tango yet, and something will still happen without anyone acting (or once a manager
@@ -281,7 +282,7 @@ def _outcome(
     lines: dict[int, list[dict[str, Any]]],
 ) -> RowOutcome:
     said = _messages(row.problems) + _messages(row.warnings, "Warning: ")
-    values = {key: cell for key, cell in zip(upload.keys, row.cells, strict=False) if key}
+    values = row_values(upload, row)
     money = f"{row.amount} {row.currency}".strip() if row.amount is not None else ""
     shown_as = {
         "recipient": mask_name(

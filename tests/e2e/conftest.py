@@ -195,7 +195,7 @@ def order_form(page, demo):
     return _enter
 
 
-def reload_until_visible(page: Page, locator: Locator, *, timeout: float) -> None:
+def reload_until_visible(page: Page, locator: Locator, *, timeout: float = 20.0) -> None:
     """The order page does not poll for placement: reload like a person would."""
     from playwright.sync_api import expect
 

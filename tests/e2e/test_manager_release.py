@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from orders.models import Order
 from orders.statuses import HoldReason, PlacementState
-
-
-def reload_until_visible(page: Page, locator: Locator, *, timeout: float = 20.0) -> None:
-    """The order page does not poll for placement (only for resends): reload like a person."""
-    deadline = time.monotonic() + timeout
-    while not locator.is_visible():
-        assert time.monotonic() < deadline, f"not shown after {timeout} s: {locator}"
-        time.sleep(0.5)
-        page.reload()
-    expect(locator).to_be_visible()
+from tests.e2e.conftest import reload_until_visible
 
 
 def test_manager_releases_held_order_and_worker_places_it(page: Page, login, demo, worker):

@@ -36,7 +36,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from approvals.actions.submit import submit_orders
@@ -123,10 +123,12 @@ def _chosen(upload: Upload, rows: QuerySet[UploadRow], selection: Selection) -> 
 
 def route_counts(upload: Upload) -> dict[str, int]:
     """How the chosen rows will be placed: in bulk orders, as single orders, for approval."""
-    chosen = upload.rows.filter(selected=True, valid=True)
-    bulk = chosen.filter(approvals_needed=0, account__async_orders_enabled=True).count()
-    approval = chosen.filter(approvals_needed__gt=0).count()
-    return {"bulk_rows": bulk, "approval_rows": approval, "single_rows": chosen.count() - bulk}
+    bulk = Q(approvals_needed=0, account__async_orders_enabled=True)
+    return upload.rows.filter(selected=True, valid=True).aggregate(
+        bulk_rows=Count("pk", filter=bulk),
+        approval_rows=Count("pk", filter=Q(approvals_needed__gt=0)),
+        single_rows=Count("pk", filter=~bulk),
+    )
 
 
 def place_upload(*, upload_id: int) -> Upload:

@@ -33,6 +33,7 @@ from orders.statuses import PlacementState as _P
 from uploads.actions.verdicts import row_verdicts, store_verdicts
 from uploads.columns import ADDRESS_PREFIX
 from uploads.models import PlacedRow, Upload, UploadRow
+from uploads.rows import row_utid, row_values
 
 CHUNK = 500
 KIND_LABELS = {
@@ -72,10 +73,6 @@ def kind_for(field: str) -> str:
     if field in DETAIL_KEYS:
         return "details"
     return field if field in KIND_LABELS else "other"
-
-
-def row_values(upload: Upload, row: UploadRow) -> dict[str, str]:
-    return {key: cell for key, cell in zip(upload.keys, row.cells, strict=False) if key}
 
 
 def run_dry_run(*, upload_id: int) -> Upload:
@@ -289,10 +286,6 @@ def _summarise(upload: Upload, catalog: dict[str, CatalogItem]) -> dict[str, Any
     }
 
 
-def _utid(upload: Upload, row: UploadRow) -> str:
-    return row_values(upload, row).get("utid", "").strip().upper()
-
-
 def _money(upload: Upload, rows: list[UploadRow], catalog: dict) -> list[dict[str, Any]]:
     per: dict[tuple[int, str], dict[str, Any]] = {}
     for row in rows:
@@ -309,7 +302,7 @@ def _money(upload: Upload, rows: list[UploadRow], catalog: dict) -> list[dict[st
         )
         spend["rows"] += 1
         spend["face"] += row.amount
-        fee = catalog_fee(catalog.get(_utid(upload, row)), row.amount)
+        fee = catalog_fee(catalog.get(row_utid(upload, row)), row.amount)
         if fee is None:
             spend["known"] = False
         else:

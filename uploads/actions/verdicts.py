@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from approvals.policy import RuleHit, Verdict, current_policy, evaluate
 from orders.models import LineItem, Order
 from uploads.models import Upload, UploadRow
+from uploads.rows import row_utid
 
 WRITE_CHUNK = 5000
 
@@ -37,8 +38,7 @@ def row_verdicts(upload: Upload, rows: Sequence[UploadRow]) -> dict[int, Verdict
         )
         # evaluate() reads order.line_items.all(); an unsaved order has none in the database,
         # so its one line is handed over the way prefetch_related would.
-        utid = _utid(upload, row)
-        order._prefetched_objects_cache = {"line_items": [LineItem(utid=utid)]}
+        order._prefetched_objects_cache = {"line_items": [LineItem(utid=row_utid(upload, row))]}
         orders.append(order)
     return evaluate(policy, orders)
 
@@ -74,8 +74,3 @@ def stored_verdict(row: UploadRow, order_id: int) -> Verdict:
         hits=[RuleHit(hit["code"], hit["message"]) for hit in row.rules],
         approvals_needed=row.approvals_needed,
     )
-
-
-def _utid(upload: Upload, row: UploadRow) -> str:
-    values = {key: cell for key, cell in zip(upload.keys, row.cells, strict=False) if key}
-    return values.get("utid", "").strip().upper()
