@@ -2,9 +2,9 @@
 period (columns) and always by currency, summed with finance.money's definitions.
 
 Filters select ORDERS exactly as the orders list does (the same FilterSet, so a drill-down is
-the same query); rows split those orders' line items. Two GROUP BY queries build a report
-whatever its size: rows x periods and totals per currency x period; a row's figures are its
-periods' added up.
+the same query); rows split those orders' line items. One GROUP BY (rows x periods) builds a
+report whatever its size, two when the rows are a line-level dimension (then the totals per
+currency x period are their own); a row's figures are its periods' added up.
 """
 
 from __future__ import annotations
@@ -183,20 +183,26 @@ def build_report(
     base = [(k, v) for k, v in base_params if k not in {"currency", "reward_currency"}]
     linker = _Linker(base, zone)
 
-    # Two GROUP BY queries, each by period: a row's (and a total's) figures are its periods'
-    # added up (an order has one ordered_at, so it counts in one period only).
+    # One GROUP BY by period: a row's figures are its periods' added up (an order has one
+    # ordered_at, so it counts in one period only). When the rows split orders (an order-level
+    # dimension: all of an order's lines share its row), the totals are the rows' added up too,
+    # distinct orders included; a line-level dimension (brand, reward, line-item status) can
+    # put one order in several rows, so its totals take a second GROUP BY.
     per_period = list(
         lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
         .values(*group, "period")
         .annotate(**measures())
         .order_by()
     )
-    totals_per_period = list(
-        lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
-        .values(*CURRENCIES, "period")
-        .annotate(**measures())
-        .order_by()
-    )
+    if all(name.startswith("order__") for name in dimension.fields):
+        totals_per_period = _added_up(per_period, (*CURRENCIES, "period"))
+    else:
+        totals_per_period = list(
+            lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
+            .values(*CURRENCIES, "period")
+            .annotate(**measures())
+            .order_by()
+        )
     summary = _added_up(per_period, group)
     totals = _added_up(totals_per_period, CURRENCIES)
 
@@ -237,17 +243,20 @@ _LOWEST, _HIGHEST = ("rate_min",), ("rate_max",)
 
 
 def _added_up(counted: list[dict[str, Any]], group: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Per group, its periods' figures combined (sums and counts added, the rate's min / max
-    kept), ordered by the group's values as ORDER BY would (NULLs last)."""
+    """Per group, its rows' figures combined (sums and counts added, the rate's min / max
+    kept), ordered by the group's values as ORDER BY would (NULLs last). Other grouping
+    columns of `counted` (the period, a dimension's fields) are dropped."""
+    names = set(measures())
     combined: dict[tuple, dict[str, Any]] = {}
     for values in counted:
         key = tuple(values[name] for name in group)
         into = combined.get(key)
         if into is None:
-            combined[key] = {k: v for k, v in values.items() if k != "period"}
+            combined[key] = {k: v for k, v in values.items() if k in names or k in group}
             continue
-        for name, value in values.items():
-            if name in group or name == "period" or value is None:
+        for name in names:
+            value = values.get(name)
+            if value is None:
                 continue
             have = into.get(name)
             if have is None:

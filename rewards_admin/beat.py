@@ -21,6 +21,9 @@ BEAT_TASKS: list[tuple[str, str, str, float]] = [
     ("sync-line-items", "orders.tasks.sync.sync_line_items", "SYNC_LINE_ITEMS_EVERY", 120),
     ("sync-accounts", "orders.tasks.sync.sync_accounts", "SYNC_ACCOUNTS_EVERY", 600),
     ("sync-catalog", "orders.tasks.sync.sync_catalog", "SYNC_CATALOG_EVERY", 8 * 3600),
+    # The list's facet rollup: its delta rows folded into one per key (PostgreSQL only).
+    ("compact-facet-counts", "orders.tasks.sync.compact_facet_counts",
+     "COMPACT_FACET_COUNTS_EVERY", 300),
     ("flag-stuck-orders", "orders.tasks.sync.flag_stuck_orders", "FLAG_STUCK_ORDERS_EVERY", 900),
     ("purge-expired-exports", "finance.tasks.purge_expired_exports", "PURGE_EXPORTS_EVERY", 3600),
     # Approvals: withdraw expired requests (the creator is told); remind approvers once.

@@ -72,6 +72,6 @@ def test_every_beat_task_is_registered() -> None:
     assert app.conf.beat_schedule == schedule  # beat reads it from settings
     # seven orders passes, finance's purge of expired exports and balance check, approvals'
     # expiry and reminders, health's webhook check, the nightly reconciliation
-    assert len(schedule) == 14
+    assert len(schedule) == 15
     missing = [entry["task"] for entry in schedule.values() if entry["task"] not in app.tasks]
     assert missing == []

@@ -36,8 +36,9 @@ KNOWN_FIELDS = (
     "placing_since", "placed_at", "delivery_method", "order_source", "is_bulk",
     "sender_first_name", "sender_last_name", "sender_email", "email_subject", "message", "etid",
     "campaign", "notes", "purchase_order_number", "tango_created_at", "last_synced_at",
-    "created_by_id", "created_at", "updated_at",
+    "created_by_id", "created_at", "updated_at", "line_statuses",
 )  # fmt: skip
+_LINE_STATUS = lines.KNOWN_FIELDS.index("status")
 
 FINAL = mix.FINAL
 _CAMPAIGN_CUM = [sum(1 / (r + 1) for r in range(i + 1)) for i in range(len(vocab.CAMPAIGNS))]
@@ -257,6 +258,8 @@ class ChunkGen:
             str(actor) if actor else NULL,
             ts(created),
             ts(updated),
+            # the distinct statuses of its lines, as the triggers would keep them
+            "{" + ",".join(f'"{s}"' for s in sorted({r[_LINE_STATUS] for r in line_rows})) + "}",
         )
         event_rows = events.make_events(self, ctx, line_events)
         return row, line_rows, event_rows

@@ -38,6 +38,11 @@ _ZERO_BY_TYPE = {
 }
 
 
+# Columns the database has that are no model field (kept by triggers, orders/models/facets.py):
+# the generator writes them itself, with the triggers off during the load.
+DB_ONLY_COLUMNS = {"orders_order": ("line_statuses",)}
+
+
 class PlanError(RuntimeError):
     """A model column the generator can neither produce nor fill with a default."""
 
@@ -101,6 +106,10 @@ def build_plan(model: Any, known: Sequence[str]) -> TablePlan:
     indexes = []
     for position, attname in enumerate(known):
         model_field = concrete.get(attname)
+        if model_field is None and attname in DB_ONLY_COLUMNS.get(plan.table, ()):
+            indexes.append(position)
+            plan.columns.append(attname)
+            continue
         if model_field is None:
             plan.missing.append(attname)
             continue

@@ -29,6 +29,7 @@ class Saved:
     keys: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, def): p/u
     indexes: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, def)
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # their user triggers are off until restored
 
 
 def drop_indexes(cursor, tables: list[str]) -> Saved:
@@ -74,6 +75,9 @@ def drop_indexes(cursor, tables: list[str]) -> Saved:
     for _, name, _ in saved.indexes:
         cursor.execute(f"DROP INDEX {name}")
     cursor.execute("TRUNCATE " + ", ".join(tables))
+    saved.tables = list(tables)
+    for table in tables:  # the facet triggers: the generator writes line_statuses itself
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     return saved
 
 
@@ -95,6 +99,8 @@ def restore_indexes(cursor, saved: Saved) -> tuple[dict[str, float], list[tuple[
         run(table, name, definition)
     for table, name, definition in saved.foreign_keys:
         run(table, name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for table in saved.tables:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     return dict(per_table), per_statement
 
 

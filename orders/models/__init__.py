@@ -7,6 +7,7 @@ is audited, so a database leak exposes no gift-card codes.
 
 from orders.models.catalog import MONEY, Account, Brand, CatalogItem, Customer
 from orders.models.events import OrderEvent, WebhookEvent
+from orders.models.facets import FacetCount
 from orders.models.order import ADDRESS_COLUMNS, LineItem, Order
 from orders.models.staff import BulkJob, SavedView, SearchToken
 
@@ -18,6 +19,7 @@ __all__ = [
     "BulkJob",
     "CatalogItem",
     "Customer",
+    "FacetCount",
     "LineItem",
     "Order",
     "OrderEvent",

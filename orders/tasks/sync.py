@@ -21,6 +21,7 @@ from core.actor import Actor, ActorPath
 from core.errors import ActionNotAllowed
 from core.jobs import retry_task
 from orders.actions import refresh
+from orders.models import FacetCount
 from orders.sync import passes, reference
 from tango.errors import TangoAuthError, TangoUnavailable
 
@@ -109,3 +110,9 @@ def refresh_order_task(self: Task, order_id: int, acting_user_id: int | None = N
         logger.info("refresh of order %s skipped: %s", order_id, exc)
         return "not placed"
     return order.tango_status
+
+
+@shared_task(name="orders.tasks.sync.compact_facet_counts")
+def compact_facet_counts() -> dict[str, int]:
+    """Fold the facet rollup's delta rows into one per key (orders/models/facets.py)."""
+    return {"rows": FacetCount.compact() if FacetCount.available() else 0}

@@ -39,7 +39,7 @@ from orders.filters import (
     saved_view_query_string,
 )
 from orders.forms import BulkForm, SavedViewForm
-from orders.models import BulkJob, LineItem, Order, SavedView
+from orders.models import BulkJob, FacetCount, LineItem, Order, SavedView
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -104,14 +104,46 @@ def cached_facets(filterset: OrderFilter, filter_qs: str) -> dict[str, dict[str,
     counts = cache.get(key)
     if counts is None:
         budget = settings.ORDER_FACET_BUDGET_MS
+        status_qs = filterset.queryset_without("status")
+        li_status_qs = filterset.queryset_without("li_status")
+        rolled = _rolled_up(filterset, status_qs, li_status_qs)
         counts = {
-            "status": filterset.queryset_without("status").count_by_status(budget_ms=budget),
-            "li_status": filterset.queryset_without("li_status").count_by_line_item_status(
-                budget_ms=budget
-            ),
+            "status": rolled["status"]
+            if "status" in rolled
+            else status_qs.count_by_status(budget_ms=budget),
+            "li_status": rolled["li_status"]
+            if "li_status" in rolled
+            else li_status_qs.count_by_line_item_status(budget_ms=budget),
         }
         cache.set(key, counts, FACET_CACHE_SECONDS)
     return counts
+
+
+def _rolled_up(filterset: OrderFilter, status_qs, li_status_qs) -> dict[str, dict[str, int]]:
+    """The facets the rollup answers exactly (orders.models.facets): those whose other filters
+    are none, only order statuses, or one line-item status. Decided by comparing SQL, so a
+    filter that narrows the orders in any other way is always counted by SQL."""
+    if not FacetCount.available():
+        return {}
+    base = filterset.queryset.all()
+    same = str(base.query)
+    data = getattr(filterset.form, "cleaned_data", {}) if filterset.is_bound else {}
+    statuses = list(data.get("status") or [])
+    line_statuses = list(data.get("li_status") or [])
+    rolled: dict[str, dict[str, int]] = {}
+    status_sql = str(status_qs.query)
+    if status_sql == same:
+        rolled["status"] = FacetCount.by_order_status()
+    elif len(line_statuses) == 1 and status_sql == str(
+        filterset.filters["li_status"].filter(base, line_statuses).query
+    ):
+        rolled["status"] = FacetCount.by_order_status(line_statuses[0])
+    li_sql = str(li_status_qs.query)
+    if li_sql == same:
+        rolled["li_status"] = FacetCount.by_line_status()
+    elif statuses and li_sql == str(filterset.filters["status"].filter(base, statuses).query):
+        rolled["li_status"] = FacetCount.by_line_status(statuses)
+    return rolled
 
 
 def _facet_rows(filterset: OrderFilter, counts: dict[str, dict[str, int]]) -> dict[str, list]:

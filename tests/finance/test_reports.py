@@ -184,11 +184,31 @@ def test_too_many_columns_is_an_error_not_a_huge_page(ledger, rf, make_user):
     assert "columns" in asked.error
 
 
-@pytest.mark.parametrize("rows", ["account", "brand"])
-def test_a_report_is_two_group_by_queries_whatever_its_rows(ledger, run_report, march, rows):
+@pytest.mark.parametrize("rows", ["account", "currency", "status", "campaign", "creator"])
+def test_totals_added_up_from_rows_equal_the_totals_grouped_by_sql(ledger, run_report, march, rows):
+    """Order-level rows give their totals by adding up (distinct orders too); a line-level
+    dimension (brand) has them grouped by SQL: both must say the same, period by period."""
+
+    def totals(report):
+        return {
+            (r.charged_currency, r.reward_currency): (
+                {k: v for k, v in r.numbers.items() if v is not None},
+                [(c.orders, c.total) for c in r.cells],
+            )
+            for r in report.totals
+        }
+
+    by_sql = run_report({**march, "rows": "brand", "period": "week"})
+    assert totals(run_report({**march, "rows": rows, "period": "week"})) == totals(by_sql)
+
+
+@pytest.mark.parametrize(("rows", "expected"), [("account", 1), ("status", 1), ("brand", 2)])
+def test_a_report_is_one_group_by_or_two_for_line_level_rows(
+    ledger, run_report, march, rows, expected
+):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         report = run_report({**march, "rows": rows, "period": "week"})
     grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
-    assert len(grouped) == 2 and report.rows and report.totals
+    assert len(grouped) == expected and report.rows and report.totals
