@@ -156,9 +156,9 @@ def save(path: Path, results: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_django(args.database_url)
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.conf import settings
 
     from bench.runner.cases import build_cases, reference_data
     from bench.runner.table import ratios, render
