@@ -18,6 +18,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from core.broker import filesystem_options
 from rewards_admin.beat import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -265,17 +266,9 @@ BROKER_DIR = Path(
     env("CELERY_BROKER_DIR", str(VAR_DIR / (f"broker-{os.getpid()}" if TESTING else "broker")))
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu's filesystem transport: in and out must be the SAME folder for a shared queue.
-    for sub in ("queue", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.2,
-    }
+    # kombu's filesystem transport, each message written atomically (core/broker.py).
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_options(BROKER_DIR)
 else:
     # The visibility timeout must exceed the longest retry countdown (core/jobs.py),
     # or Redis redelivers a task that is only waiting for its retry.

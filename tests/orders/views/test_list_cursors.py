@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.paging import encode_cursor
-from tests.factories import OrderFactory
+from tests.factories import LineItemFactory, OrderFactory
 
 HTMX = {"HX-Request": "true"}
 
@@ -133,3 +133,24 @@ def test_the_deep_page_is_an_index_seek(client, support):
     assert "order_ordered_id" in plan, plan
     assert re.search(r"Index Cond: \(ROW\(ordered_at, id\) < ROW\(", plan), plan
     assert "Filter" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_partial_orders_with_failed_lines_are_index_seeks(client, support):
+    """PARTIAL x FAILED: the orders come from the (tango_status, ordered_at, id) index in page
+    order and each one's FAILED line is probed in the (status, order) index, no scan of either
+    table (sequential scans and sorts priced out, as above)."""
+    for status in ["PARTIAL", "PARTIAL", "COMPLETE"]:
+        order = OrderFactory(placed=True, tango_status=status)
+        LineItemFactory(order=order, line_number=2, status="FAILED")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        sql = _page_two_sql(client, {"status": "PARTIAL", "li_status": "FAILED"})
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_status_ordered" in plan, plan
+    assert re.search(r"Index Cond: \(.*tango_status.*PARTIAL", plan), plan
+    assert "line_item_status_order" in plan, plan
+    assert "Seq Scan" not in plan and "Sort" not in plan.replace("Sort Key", ""), plan
