@@ -149,15 +149,17 @@ def keyset_page(
     after: str | None = None,
     before: str | None = None,
     start: int = 1,
+    total: int | None = None,
 ) -> Page:
-    """One page of `queryset` ordered by (field, id); `after`/`before` are opaque cursors."""
+    """One page of `queryset` ordered by (field, id); `after`/`before` are opaque cursors.
+    `total`: how many rows `queryset` has, when the caller counted them already."""
     sign = "-" if descending else ""
     ordering = [f"{sign}{field}", f"{sign}pk"]
     model = queryset.model
     # A hand-edited cursor that does not parse as the sort's types is no cursor: first page.
     after_values = parse_cursor(model, field, decode_cursor(after))
     before_values = parse_cursor(model, field, decode_cursor(before))
-    capped = queryset.order_by()[: COUNT_CAP + 1].count()
+    capped = queryset.order_by()[: COUNT_CAP + 1].count() if total is None else total
     if before_values:
         reverse = ["-" + f if not f.startswith("-") else f[1:] for f in ordering]
         window = queryset.filter(seek(field, descending, before_values, False, model))

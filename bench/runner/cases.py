@@ -221,7 +221,8 @@ def build_cases(client: Any, ref: dict[str, Any], *, deep_pages: int) -> list[Ca
                     slow=lines >= 1000,
                 )
             )
-    cases.append(Case("finance reports", get("/finance/reports/")))
+    # Cold: the page reuses a report for a minute (finance/views/reports.py); measured without.
+    cases.append(Case("finance reports (cold)", get("/finance/reports/"), clear_cache=True))
     if ref["account"]:
         cases.append(export_case(ref))
     return cases

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from csp.constants import NONE, UNSAFE_INLINE
 from csp.decorators import csp
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.access import is_fragment_request, staff_view, vary_on_htmx
@@ -24,23 +29,63 @@ REPORT_PERMS = ("orders.view_order", "orders.view_reports")
 SVG_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}
 
 
+# The page and its charts (each chart is a request of its own for the same report) reuse a
+# report computed in the last minute; `?fresh=1` recomputes. Exports and period closes
+# always compute their own (report_for without `cached`).
+REPORT_CACHE_SECONDS = getattr(settings, "FINANCE_REPORT_CACHE_SECONDS", 60)
+FRESH_PARAM = "fresh"
+
+
 @dataclass
 class ReportRequest:
     filterset: ReportFilter
     options: ReportOptionsForm
     report: Report | None
     error: str
+    computed_at: datetime | None = None
 
 
-def report_for(request: HttpRequest, data: Any | None = None) -> ReportRequest:
-    """The report this request asks for (also used by exports and period closes)."""
+def report_for(
+    request: HttpRequest, data: Any | None = None, *, cached: bool = False
+) -> ReportRequest:
+    """The report this request asks for (also used by exports and period closes); `cached`:
+    one computed for the same parameters in the last REPORT_CACHE_SECONDS will do."""
     data = request.GET if data is None else data
+    if not cached:
+        return _computed(request, data)
+    data = data.copy()
+    fresh = data.pop(FRESH_PARAM, None) is not None
+    # Per user: a search (or a search token) means what this user may search for.
+    pairs = sorted((key, value) for key in data for value in data.getlist(key))
+    pairs.append(("user", str(request.user.pk)))
+    key = "finance-report:" + hashlib.sha256(urlencode(pairs).encode()).hexdigest()
+    if not fresh and (hit := cache.get(key)) is not None:
+        asked = _forms(request, data)
+        if asked.error == "":
+            asked.report, asked.computed_at = hit
+            return asked
+    asked = _computed(request, data)
+    if asked.report is not None:
+        cache.set(key, (asked.report, asked.computed_at), REPORT_CACHE_SECONDS)
+    return asked
+
+
+def _forms(request: HttpRequest, data: Any) -> ReportRequest:
+    """The filter and options forms, validated (no report yet)."""
     filterset = ReportFilter(data, queryset=Order.objects.all(), request=request)
     options = ReportOptionsForm(
         {"rows": data.get("rows") or "account", "period": data.get("period") or "month"}
     )
     if not filterset.is_valid() or not options.is_valid():
         return ReportRequest(filterset, options, None, "Correct the highlighted fields.")
+    return ReportRequest(filterset, options, None, "")
+
+
+def _computed(request: HttpRequest, data: Any) -> ReportRequest:
+    asked = _forms(request, data)
+    if asked.error:
+        return asked
+    filterset, options = asked.filterset, asked.options
     start, end = filterset.range
     try:
         report = build_report(
@@ -54,14 +99,16 @@ def report_for(request: HttpRequest, data: Any | None = None) -> ReportRequest:
         )
     except ValueError as exc:
         return ReportRequest(filterset, options, None, str(exc))
-    return ReportRequest(filterset, options, report, "")
+    return ReportRequest(filterset, options, report, "", timezone.now())
 
 
 @require_GET
 @staff_view(*REPORT_PERMS)
 def report_page(request: HttpRequest) -> HttpResponse:
-    asked = report_for(request)
-    query = request.GET.urlencode()
+    asked = report_for(request, cached=True)
+    params = request.GET.copy()
+    params.pop(FRESH_PARAM, None)
+    query = params.urlencode()
     context = {
         "filter": asked.filterset,
         "fields": [asked.filterset.form[name] for name in REPORT_FIELDS],
@@ -74,6 +121,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "statuses": REWARD_STATUSES,
         "formats": ("csv", "xlsx"),
         "async_rows": settings.FINANCE_EXPORT_ASYNC_ROWS,
+        "computed_at": asked.computed_at,
+        "fresh_query": f"{query}&{FRESH_PARAM}=1" if query else f"{FRESH_PARAM}=1",
     }
     if is_fragment_request(request):
         return vary_on_htmx(render(request, "finance/reports.html#report-body", context))
@@ -84,7 +133,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @staff_view(*REPORT_PERMS)
 @csp(SVG_POLICY)
 def report_chart(request: HttpRequest, kind: str, currency: str = "") -> HttpResponse:
-    asked = report_for(request)
+    asked = report_for(request, cached=True)
     if asked.report is None:
         raise Http404(asked.error)
     if kind == "spend":

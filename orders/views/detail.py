@@ -7,9 +7,11 @@ plain POST with a redirect back to the page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -102,16 +104,14 @@ def detail_context(
     """The page's context: the order, one page of its line items (LINES_PER_PAGE), whole-order
     figures from aggregate queries, the timeline."""
     user, forms = request.user, forms or {}
-    page = line_page(request, order)
+    line_total, line_statuses = line_counts(order)  # one GROUP BY: the page needs no COUNT
+    page = line_page(request, order, total=line_total)
     events = order.events.timeline(TIMELINE_LIMIT)
     codes = {action: reason_codes(action) for action in LINE_ITEM_ACTIONS}  # one read each
     line_forms = LineForms(forms, codes)
     rows = line_rows(user, page.items, line_forms, resend_throttles(events), revealed or {})
-    line_total, line_statuses = line_counts(order)
     now = timezone.now()
-    resendable = bool(order.reference_order_id) and (
-        order.line_items.resend_possible(now - RESEND_MARKER_STALE).exists()
-    )
+    resendable, in_flight = order_line_flags(order, now - RESEND_MARKER_STALE)
     params = page_params(request)
     return {
         "order": order,
@@ -125,7 +125,7 @@ def detail_context(
         "last_event_id": max((event.pk for event in events), default=0),
         "unmasked": unmasked,
         "revealed_any": bool(revealed),
-        "in_flight": order.line_items.resend_in_flight(now - RESEND_MARKER_STALE).exists(),
+        "in_flight": in_flight,
         "status_description": ORDER_STATUS_DESCRIPTIONS.get(order.tango_status, ""),
         "status_next_step": order_next_step(order.tango_status, user),
         "placement_explanation": PLACEMENT_EXPLANATIONS.get(order.state, ""),
@@ -147,6 +147,17 @@ def detail_context(
         ),
         "order_resend_form": forms.get("resend-order") or ResendForm(auto_id="id_order_%s"),
     }
+
+
+def order_line_flags(order: Order, stale: datetime) -> tuple[bool, bool]:
+    """(can a line be resent now, is a resend in flight), both read in one query."""
+    lines = LineItem.objects.filter(order=order)
+    flags = Order.objects.filter(pk=order.pk).annotate(
+        resendable=Exists(lines.resend_possible(stale)),
+        in_flight=Exists(lines.resend_in_flight(stale)),
+    )
+    resendable, in_flight = flags.values_list("resendable", "in_flight").get()
+    return bool(order.reference_order_id) and resendable, in_flight
 
 
 def render_detail(

@@ -60,8 +60,9 @@ def _start(value: str | None) -> int:
         return 1
 
 
-def line_page(request: HttpRequest, order: Order) -> Page:
-    """The page of `order`'s line items the URL asks for (the first without a cursor)."""
+def line_page(request: HttpRequest, order: Order, *, total: int | None = None) -> Page:
+    """The page of `order`'s line items the URL asks for (the first without a cursor);
+    `total`: how many the order has, if counted already (line_counts)."""
     page = keyset_page(
         order.line_items.select_related("catalog_item"),
         field="line_number",
@@ -70,6 +71,7 @@ def line_page(request: HttpRequest, order: Order) -> Page:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
         start=_start(request.GET.get("start")),
+        total=total,
     )
     for line_item in page.items:
         line_item.order = order  # the blockers read it: no join, no copy per line

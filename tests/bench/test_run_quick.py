@@ -56,7 +56,7 @@ def test_quick_run_prints_the_table_and_writes_every_figure(database, tmp_path):
         "list: exact email",
         "facets: no filter (cold)",
         "facets: PARTIAL + FAILED (cold)",
-        "finance reports",
+        "finance reports (cold)",
         "export: orders CSV (account, 30 days)",
     ):
         assert expected in names

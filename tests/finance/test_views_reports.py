@@ -98,3 +98,56 @@ def test_orders_list_has_the_new_filters_and_an_export_link_for_finance(finance_
     assert response.context["page"].total == 2
     assert 'name="ordered_from"' in html and 'name="campaign"' in html
     assert f'href="{reverse("finance:export")}?campaign=Q1&amp;tz=UTC"' in html
+
+
+def _group_bys(client, url, params) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return sum("GROUP BY" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_page_and_its_charts_share_one_report_for_a_minute(
+    finance_client, ledger, march, make_user, client
+):
+    page, chart = reverse("finance:reports"), reverse("finance:chart-status")
+    assert _group_bys(finance_client, page, march) == 1  # rows by account: one GROUP BY
+    assert _group_bys(finance_client, chart, march) == 0  # the chart image reuses it
+    html = finance_client.get(page, march).content.decode()
+    assert "Figures as of" in html and "fresh=1" in html
+    # Another user computes their own (a search means what they may search for).
+    other = client_for(make_user("Finance", username="other-reader"))
+    assert _group_bys(other, page, march) == 1
+
+
+def test_recompute_now_reads_the_orders_again(finance_client, ledger, march):
+    from tests.factories import OrderFactory
+
+    page = reverse("finance:reports")
+
+    def figures(params) -> str:
+        html = finance_client.get(page, params).content.decode()
+        start = html.index('<table class="data report"')
+        return html[start : html.index("</table>", start)]
+
+    before = figures(march)
+    OrderFactory(
+        placed=True, account=ledger["complete"].account, tango_status="COMPLETE",
+        tango_created_at=ledger["complete"].tango_created_at, amount="999.00",
+        amount_charged_total="999.00", amount_charged_value="999.00",
+    )  # fmt: skip
+    assert figures(march) == before  # reused
+    after = figures({**march, "fresh": "1"})
+    assert after != before  # the new order is counted
+    assert "fresh=1" not in after  # the drill-down links never carry the flag
+    assert figures(march) == after  # and the fresh figures are the ones reused now
+
+
+def client_for(user):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(user)
+    return other

@@ -66,6 +66,10 @@ def test_the_query_count_does_not_grow_with_the_line_items(manager):
         assert "Cancel…" in page and "Freeze…" in page and "Reissue…" in page
         counts[order.pk] = len(queries.captured_queries)
     assert counts[large.pk] == counts[small.pk], queries.captured_queries
+    # Session, user, permissions, the order, its line counts (one GROUP BY, which also pages
+    # the lines), the page of lines, the timeline, the resend flags (one query), approvals,
+    # re-orders / reissues, the upload it came from: a bound, not a per-line cost.
+    assert counts[small.pk] <= 18, queries.captured_queries
 
 
 def test_a_long_order_shows_its_first_page_and_the_next_one_by_its_link(manager):
