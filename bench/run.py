@@ -114,7 +114,7 @@ def run_case(case, client, args) -> dict:
         with CaptureQueriesContext(connection) as captured:
             case.console(client)
         row["console_queries"] = len(captured.captured_queries)
-        sql = main_query(captured.captured_queries, case.main)
+        sql = case.bare_sql() if case.bare_sql else main_query(captured.captured_queries, case.main)
         if sql:
             row["sql"] = time_sql(
                 sql, requests=args.requests, warmup=args.warmup, budget=args.budget

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.dates import DAY_INPUT_ATTRS, validate_day
+from core.widgets import FastSelect
 from orders.models import Account, Brand, Customer, Order, SearchToken
 from orders.models.order import STATUS_LENGTH
 from orders.statuses import (
@@ -136,10 +137,16 @@ class OrderFilter(django_filters.FilterSet):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     customer = django_filters.ModelChoiceFilter(
-        queryset=Customer.objects.all(), to_field_name="identifier", empty_label="Any customer"
+        queryset=Customer.objects.all(),
+        to_field_name="identifier",
+        empty_label="Any customer",
+        widget=FastSelect,
     )
     account = django_filters.ModelChoiceFilter(
-        queryset=Account.objects.all(), to_field_name="identifier", empty_label="Any account"
+        queryset=Account.objects.all(),
+        to_field_name="identifier",
+        empty_label="Any account",
+        widget=FastSelect,
     )
     brand = django_filters.ModelChoiceFilter(
         queryset=Brand.objects.all(),
@@ -148,6 +155,7 @@ class OrderFilter(django_filters.FilterSet):
         label="Brand",
         empty_label="Any brand",
         null_label="(no brand)",
+        widget=FastSelect,
         null_value=NONE_VALUE,
     )
     utid = django_filters.CharFilter(method="filter_utid", label="UTID")
@@ -188,6 +196,7 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_nothing",
         label="Time zone",
         empty_label="Site time zone",
+        widget=FastSelect,
     )
     campaign = django_filters.CharFilter(method="filter_campaign", label="Campaign")
     po = django_filters.CharFilter(method="filter_po", label="Purchase order number")

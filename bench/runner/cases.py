@@ -32,6 +32,8 @@ class Case:
     info: dict[str, Any] = field(default_factory=dict)
     main: str = "slowest"  # which captured query is "the page's SQL": slowest or longest
     slow: bool = False  # timed with --slow-requests
+    # The page's SQL when it runs outside Django's cursors (an export's server-side cursor).
+    bare_sql: Callable[[], str] | None = None
 
 
 def get(url: str, *, htmx: bool = False) -> Callable[[Any], Any]:
@@ -240,9 +242,23 @@ def export_case(ref: dict[str, Any]) -> Case:
             raise RuntimeError("empty export")
         return response
 
+    def bare_sql() -> str:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from finance.exports.sources import build_source
+
+        user = get_user_model().objects.filter(is_superuser=True).first()
+        source = build_source(
+            kind="orders", scope="list", query_string=query, user=user, include_recipients=False
+        )
+        sql, params = source.queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            return cursor.mogrify(sql, params)
+
     return Case(
         "export: orders CSV (account, 30 days)",
         call,
         note="writes an audit row per run; SQL = the export's SELECT fetched whole",
-        main="longest",
+        bare_sql=bare_sql,
     )
