@@ -11,8 +11,8 @@ a fresh child process so its peak RSS (ru_maxrss: Django, the query, the writer)
 own; the file goes to a temporary folder. Then the same SQL (the job's queryset, compiled)
 runs as COPY (...) TO STDOUT WITH (FORMAT csv) into a file, and the two rates are compared.
 Targets: peak memory < 250 MB, rate >= 0.3x COPY. It writes one bench user and one ExportJob
-row per run, nothing else; the orders are only read (never point it at rewards_bench, whose
-schema predates Order.ordered_at).
+row per run, nothing else; the orders are only read (the million-order rewards_bench made by
+bench/generate.py serves as well).
 """
 
 from __future__ import annotations
