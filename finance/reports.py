@@ -188,21 +188,14 @@ def build_report(
     # dimension: all of an order's lines share its row), the totals are the rows' added up too,
     # distinct orders included; a line-level dimension (brand, reward, line-item status) can
     # put one order in several rows, so its totals take a second GROUP BY.
-    per_period = list(
-        lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
-        .values(*group, "period")
-        .annotate(**measures())
-        .order_by()
-    )
-    if all(name.startswith("order__") for name in dimension.fields):
-        totals_per_period = _added_up(per_period, (*CURRENCIES, "period"))
-    else:
+    by_period = lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
+    per_period = list(by_period.values(*group, "period").annotate(**measures()).order_by())
+    if dimension.line_level:
         totals_per_period = list(
-            lines.annotate(period=Trunc("order__ordered_at", period, tzinfo=zone))
-            .values(*CURRENCIES, "period")
-            .annotate(**measures())
-            .order_by()
+            by_period.values(*CURRENCIES, "period").annotate(**measures()).order_by()
         )
+    else:
+        totals_per_period = _added_up(per_period, (*CURRENCIES, "period"))
     summary = _added_up(per_period, group)
     totals = _added_up(totals_per_period, CURRENCIES)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 from collections.abc import Callable
@@ -68,9 +67,7 @@ IGNORED = ("django_session", "auth_user", "django_content_type", "auth_permissio
 
 
 def main_query(captured: list[dict[str, str]], how: str = "slowest") -> str | None:
-    """The slowest (or longest) captured SELECT that is not session/user bookkeeping; a
-    server-side cursor's DECLARE ... FOR <SELECT> counts as its SELECT."""
-    captured = [{**q, "sql": _declared(q["sql"])} for q in captured]
+    """The slowest (or longest) captured SELECT that is not session/user bookkeeping."""
     candidates = [q for q in captured if not any(word in q["sql"] for word in IGNORED)]
     candidates = [q for q in candidates if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
     if not candidates:
@@ -78,17 +75,6 @@ def main_query(captured: list[dict[str, str]], how: str = "slowest") -> str | No
     if how == "longest":  # a server-side cursor's execute time says nothing of its fetches
         return max(candidates, key=lambda q: len(q["sql"]))["sql"]
     return max(candidates, key=lambda q: float(q["time"] or 0))["sql"]
-
-
-_DECLARE = re.compile(
-    r'^\s*DECLARE\s+"?[\w]+"?\s+(?:NO\s+)?(?:SCROLL\s+)?CURSOR\s+'
-    r"(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+",
-    re.IGNORECASE,
-)
-
-
-def _declared(sql: str) -> str:
-    return _DECLARE.sub("", sql, count=1)
 
 
 def time_sql(

@@ -59,17 +59,21 @@ BEGIN
         FROM old_orders r, unnest(array_append(r.line_statuses, NULL)) AS l(status)
         GROUP BY 1, 2;
     ELSE
+        WITH changed AS (
+            SELECT o.tango_status AS old_status, o.line_statuses AS old_lines,
+                   n.tango_status AS new_status, n.line_statuses AS new_lines
+            FROM old_orders o JOIN new_orders n ON n.id = o.id
+            WHERE (o.tango_status, o.line_statuses)
+                  IS DISTINCT FROM (n.tango_status, n.line_statuses)
+        )
         INSERT INTO orders_facetcount (order_status, line_status, n)
         SELECT c.tango_status, l.status, sum(c.delta)
         FROM (
-            SELECT o.tango_status, o.line_statuses, -1 AS delta
-            FROM old_orders o JOIN new_orders n ON n.id = o.id
-            WHERE (o.tango_status, o.line_statuses) IS DISTINCT FROM (n.tango_status, n.line_statuses)
+            SELECT old_status, old_lines, -1 FROM changed
             UNION ALL
-            SELECT n.tango_status, n.line_statuses, 1
-            FROM old_orders o JOIN new_orders n ON n.id = o.id
-            WHERE (o.tango_status, o.line_statuses) IS DISTINCT FROM (n.tango_status, n.line_statuses)
-        ) c, unnest(array_append(c.line_statuses, NULL)) AS l(status)
+            SELECT new_status, new_lines, 1 FROM changed
+        ) c(tango_status, line_statuses, delta),
+        unnest(array_append(c.line_statuses, NULL)) AS l(status)
         GROUP BY 1, 2
         HAVING sum(c.delta) <> 0;
     END IF;

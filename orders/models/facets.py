@@ -24,7 +24,6 @@ triggers here: `available()` is False and everything is counted by SQL.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, models
@@ -71,13 +70,8 @@ class FacetCount(models.Model):
         rows = cls.objects.filter(line_status__isnull=False)
         if order_statuses is not None:
             rows = rows.filter(order_status__in=list(order_statuses))
-        totals: dict[str, int] = defaultdict(int)
-        for line, total in (
-            rows.order_by().values_list("line_status").annotate(total=models.Sum("n"))
-        ):
-            if total:
-                totals[line] += total
-        return dict(totals)
+        counts = rows.order_by().values_list("line_status").annotate(total=models.Sum("n"))
+        return {line: total for line, total in counts if total}
 
     @classmethod
     def compact(cls) -> int:
