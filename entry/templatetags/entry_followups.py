@@ -115,3 +115,11 @@ def reissue_control(
     return format_html(
         '<a class="btn btn-small" href="{}">Reissue…</a>', pk_url("entry:reissue", pk)
     )
+
+
+@register.simple_tag(takes_context=True)
+def reissue_controls(context: template.Context, line_items: Iterable[Any]) -> dict[int, SafeString]:
+    """Every line's reissue control ("" where there is none), by pk, for orders'
+    `{% line_cards rows extras %}`: `{% reissue_controls page.items as reissues %}`."""
+    states = reissue_states(context, line_items)
+    return {pk: reissue_control(context, state["li"], states) for pk, state in states.items()}

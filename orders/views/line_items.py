@@ -6,14 +6,16 @@ queries (LineItemQuerySet.count_by_status, resend_possible, resend_in_flight).
 
 Rendering a form's widgets was most of the page's time (a resend form alone is a dozen widget
 templates, and a line has up to five forms), yet every line offers the same empty forms, only
-its pk in their ids differs. So each kind of form is rendered once per page with PK standing
-for the pk, and each line gets a copy with its own pk in (LineForms). The <form> element
-around it (its action URL, its CSRF token) is still written per line by the template; a form
-bound to a POST that failed (its values and errors) is rendered as it is, on its own line.
+its pk in their ids differs. So each kind of form is rendered once per process with PK
+standing for the pk (blank_fields), and each line gets a copy with its own pk in (LineForms).
+The <form> element around it (its action URL, its CSRF token) is written per line by
+orders/templatetags/line_cards.py; a form bound to a POST that failed (its values and errors)
+is rendered as it is, on its own line.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import forms as django_forms
@@ -96,15 +98,6 @@ class LineForms:
         self.codes = codes
         self._html: dict[str, str] = {}
 
-    def _blank(self, kind: str) -> django_forms.Form:
-        if kind == "resend":
-            return ResendForm(auto_id=f"id_li{PK}_%s")
-        if kind == "reveal":
-            return RevealForm(auto_id=f"id_li{PK}_%s")
-        return LineItemActionForm(
-            action=kind, codes=self.codes[kind], auto_id=f"id_li{PK}{kind}_%s"
-        )
-
     def get(self, kind: str, pk: int) -> tuple[django_forms.Form | None, SafeString | None]:
         """(the form bound to this line's failed POST, None), or (None, the blank form's
         fields rendered for this line)."""
@@ -112,9 +105,23 @@ class LineForms:
         if form is not None:
             return form, None
         if kind not in self._html:
-            self._html[kind] = render_to_string(FIELD_TEMPLATES[kind], {"form": self._blank(kind)})
+            codes = tuple(self.codes[kind].items()) if kind in LINE_ITEM_ACTIONS else ()
+            self._html[kind] = blank_fields(kind, codes)
         # The copy differs only by the pk (digits) where PK stood: as safe as the original.
         return None, mark_safe(self._html[kind].replace(PK, str(pk)))  # noqa: S308
+
+
+@lru_cache(maxsize=32)
+def blank_fields(kind: str, codes: tuple[tuple[str, str], ...]) -> str:
+    """A blank form's fields with PK for the pk: the same on every page, so rendered once per
+    process (an action form's reason codes, read from Tango, are part of the key)."""
+    if kind == "resend":
+        form: django_forms.Form = ResendForm(auto_id=f"id_li{PK}_%s")
+    elif kind == "reveal":
+        form = RevealForm(auto_id=f"id_li{PK}_%s")
+    else:
+        form = LineItemActionForm(action=kind, codes=dict(codes), auto_id=f"id_li{PK}{kind}_%s")
+    return render_to_string(FIELD_TEMPLATES[kind], {"form": form})
 
 
 def line_rows(

@@ -155,3 +155,20 @@ def test_the_url_tags_and_inclusion_templates_do_not_grow_with_the_line_items(ma
         assert page.count("Reissue…") == page.count("Freeze…") > 0
         seen.append(dict(calls))
     assert seen[0] == seen[1]
+
+
+def test_a_line_card_escapes_what_tango_sent_and_lists_its_errors(manager):
+    # orders/templatetags/line_cards.py writes the cards in Python: every value is escaped.
+    order = OrderFactory(placed=True, tango_status="FAILED", line_item=None)
+    LineItemFactory(
+        order=order,
+        line_number=1,
+        status="FAILED",
+        reward_name='<img src=x onerror="alert(1)">',
+        errors=[{"message": "Account <b>closed</b>", "code": "422.1"}, "a bare string"],
+    )
+    html = manager.get(detail(order)).content.decode()
+    assert '<img src=x onerror="alert(1)">' not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'Account &lt;b&gt;closed&lt;/b&gt; <span class="mono">(422.1)</span>; ' in html
+    assert html.count('<article class="line-item"') == 1
