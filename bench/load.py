@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     parser.add_argument("--think", default="1,3", help="think time range in seconds, MIN,MAX")
+    parser.add_argument(
+        "--cache-url",
+        default="redis://127.0.0.1:6379/10",  # used by nothing else: it is flushed
+        help="the web processes' shared cache, as in production (CACHE_URL; emptied first;"
+        " '' = each process's own memory)",
+    )
     parser.add_argument("--json", type=Path)
     return parser.parse_args(argv)
 
@@ -101,7 +107,12 @@ def start_gunicorn(args: argparse.Namespace, port: int) -> subprocess.Popen:
         "DATABASE_URL": args.database_url,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_DEBUG": "false",
+        "CACHE_URL": args.cache_url,
     }
+    if args.cache_url:  # no report or count left over from an earlier run
+        import redis
+
+        redis.Redis.from_url(args.cache_url).flushdb()
     # --keep-alive above the think time: with gunicorn's 2 s default a session reusing its
     # connection after 2-3 s raced the server closing it (a ConnectionError in the client
     # where a browser retries; 7 of 2,733 requests in a 50-session run).

@@ -282,6 +282,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REDIS_URL = env("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+# Django's cache (reports for a minute, reason codes): shared by the web processes when
+# CACHE_URL names a Redis database of its own (clear() empties it), else per process.
+CACHE_URL = env("CACHE_URL")
+_CACHE = "redis.RedisCache" if CACHE_URL else "locmem.LocMemCache"
+CACHES = {"default": {"BACKEND": f"django.core.cache.backends.{_CACHE}", "LOCATION": CACHE_URL}}
 
 
 def _every(name: str, default: float) -> float:

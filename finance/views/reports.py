@@ -31,8 +31,12 @@ SVG_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}
 
 # The page and its charts (each chart is a request of its own for the same report) reuse a
 # report computed in the last minute; `?fresh=1` recomputes. Exports and period closes
-# always compute their own (report_for without `cached`).
+# always compute their own (report_for without `cached`). An older report is kept a while
+# longer, and shown (with its time) only while another request is recomputing it: one
+# computation at a time per report, however many web processes share the cache.
 REPORT_CACHE_SECONDS = getattr(settings, "FINANCE_REPORT_CACHE_SECONDS", 60)
+REPORT_KEEP_SECONDS = 10 * REPORT_CACHE_SECONDS
+REPORT_BUSY_SECONDS = 120  # a recomputation that died frees its report after this
 FRESH_PARAM = "fresh"
 
 
@@ -59,14 +63,24 @@ def report_for(
     pairs = sorted((key, value) for key in data for value in data.getlist(key))
     pairs.append(("user", str(request.user.pk)))
     key = "finance-report:" + hashlib.sha256(urlencode(pairs).encode()).hexdigest()
-    if not fresh and (hit := cache.get(key)) is not None:
-        asked = _forms(request, data)
-        if asked.error == "":
-            asked.report, asked.computed_at = hit
-            return asked
-    asked = _computed(request, data)
-    if asked.report is not None:
-        cache.set(key, (asked.report, asked.computed_at), REPORT_CACHE_SECONDS)
+    hit, busy = None if fresh else cache.get(key), False
+    if hit is not None:
+        age = (timezone.now() - hit[1]).total_seconds()
+        # Older than REPORT_CACHE_SECONDS: this request recomputes it, unless another one
+        # already is (cache.add is atomic), and then the older figures, with their time, do.
+        busy = age >= REPORT_CACHE_SECONDS and cache.add(f"{key}:busy", 1, REPORT_BUSY_SECONDS)
+        if not busy:
+            asked = _forms(request, data)
+            if asked.error == "":
+                asked.report, asked.computed_at = hit
+                return asked
+    try:
+        asked = _computed(request, data)
+        if asked.report is not None:
+            cache.set(key, (asked.report, asked.computed_at), REPORT_KEEP_SECONDS)
+    finally:
+        if busy:
+            cache.delete(f"{key}:busy")
     return asked
 
 
