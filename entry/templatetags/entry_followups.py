@@ -17,7 +17,7 @@ from core.access import perm_blocker
 from core.pk_urls import pk_url
 from entry.actions.reissue import reissue_blockers, reissue_orders
 from entry.actions.reorder import REORDERABLE_ORDER_STATUSES, reorder_blockers
-from orders.models import Order
+from orders.models import LineItem, Order
 from orders.statuses import LineItemStatus
 
 register = template.Library()
@@ -28,12 +28,7 @@ def followups_panel(context: template.Context, order: Any) -> dict[str, Any]:
     """Where the order came from (re-order / reissue of ...), what replaced its rewards, and
     for a FAILED / PARTIAL order the re-order control (disabled with the reason)."""
     user = getattr(context.get("request"), "user", None)
-    reorders = list(
-        Order.objects.filter(reorder_of__order=order).select_related("reorder_of").order_by("pk")
-    )
-    reissues = list(
-        Order.objects.filter(reissue_of__order=order).select_related("reissue_of").order_by("pk")
-    )
+    reorders, reissues = followup_orders(order)
     reorder_of = order.reorder_of if order.reorder_of_id else None
     reissue_of = order.reissue_of if order.reissue_of_id else None
     failed: list[Any] = []
@@ -59,6 +54,24 @@ def followups_panel(context: template.Context, order: Any) -> dict[str, Any]:
         "reorderable": reorderable,
         "blocker": blocker,
     }
+
+
+def followup_orders(order: Any) -> tuple[list[Order], list[Order]]:
+    """The re-orders and the reissues of `order`'s lines, read in one query (a UNION of two
+    index lookups: an OR of the two joins would scan every order)."""
+    lines = LineItem.objects.filter(order_id=order.pk).values("pk")
+    ids = (
+        Order.objects.filter(reorder_of__in=lines)
+        .order_by()
+        .values("pk")
+        .union(Order.objects.filter(reissue_of__in=lines).order_by().values("pk"))
+    )
+    found = Order.objects.filter(pk__in=ids).select_related("reorder_of", "reissue_of")
+    found = list(found.order_by("pk"))
+    return (
+        [new for new in found if new.reorder_of_id and new.reorder_of.order_id == order.pk],
+        [new for new in found if new.reissue_of_id and new.reissue_of.order_id == order.pk],
+    )
 
 
 @register.simple_tag(takes_context=True)
