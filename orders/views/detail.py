@@ -43,6 +43,7 @@ from orders.statuses import (
 )
 from orders.views.line_items import (
     LineForms,
+    blank_fields,
     first_blocker,
     line_counts,
     line_page,
@@ -146,6 +147,10 @@ def detail_context(
             perm_blocker(user, "orders.resend_reward"),
         ),
         "order_resend_form": forms.get("resend-order") or ResendForm(auto_id="id_order_%s"),
+        # A blank form's fields are the same on every page: rendered once per process.
+        "order_resend_fields": None
+        if "resend-order" in forms
+        else blank_fields("order-resend", ()),
     }
 
 

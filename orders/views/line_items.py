@@ -39,6 +39,7 @@ PK = "__pk__"  # stands for a line item's pk in a form rendered once per page
 FIELD_TEMPLATES = {
     "resend": "orders/includes/resend_fields.html",
     "reveal": "orders/includes/reveal_fields.html",
+    "order-resend": "orders/includes/resend_fields.html",  # the order's "Resend all"
     **dict.fromkeys(LINE_ITEM_ACTIONS, "orders/includes/line_action_fields.html"),
 }
 # Each line's action URLs (core.pk_urls: reversed once a page, not per line and action).
@@ -115,8 +116,10 @@ class LineForms:
 def blank_fields(kind: str, codes: tuple[tuple[str, str], ...]) -> str:
     """A blank form's fields with PK for the pk: the same on every page, so rendered once per
     process (an action form's reason codes, read from Tango, are part of the key)."""
-    if kind == "resend":
-        form: django_forms.Form = ResendForm(auto_id=f"id_li{PK}_%s")
+    if kind == "order-resend":
+        form: django_forms.Form = ResendForm(auto_id="id_order_%s")
+    elif kind == "resend":
+        form = ResendForm(auto_id=f"id_li{PK}_%s")
     elif kind == "reveal":
         form = RevealForm(auto_id=f"id_li{PK}_%s")
     else:
