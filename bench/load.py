@@ -36,7 +36,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.generate import DEFAULT_URL, setup_django  # noqa: E402
-from bench.runner.timing import percentile  # noqa: E402
+from bench.runner.timing import cpu_gauge, percentile  # noqa: E402
 
 USER = "bench-load"
 THRESHOLD_MS = 500
@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     password, urls = prepare()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    gauge = {"start": cpu_gauge()}  # before gunicorn: the machine's own speed
     process = start_gunicorn(args, port)
     try:
         wait_ready(base, process)
@@ -335,13 +336,20 @@ def main(argv: list[str] | None = None) -> int:
         result = run(args, base, password, urls)
     finally:
         stop_gunicorn(process)
+    gauge["end"] = cpu_gauge()
     result.update(
+        cpu_gauge_ms=gauge,
+        cache_url=args.cache_url,
         started_at=started.isoformat(timespec="seconds"),
         sessions=args.sessions,
         duration=args.duration,
         gunicorn={"workers": args.workers, "threads": args.threads},
     )
-    print(f"Load run, {started:%Y-%m-%d %H:%M} UTC, gunicorn {args.workers}x{args.threads}\n")
+    print(f"Load run, {started:%Y-%m-%d %H:%M} UTC, gunicorn {args.workers}x{args.threads}")
+    print(f"CACHE_URL: {args.cache_url or '(each process its own memory)'}")
+    print(
+        f"CPU gauge (lower is faster): {gauge['start']} ms at the start, {gauge['end']} ms at the end\n"
+    )  # noqa: E501
     print(render(result, args))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

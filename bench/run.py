@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.runner.cases import build_cases, reference_data
     from bench.runner.table import ratios, render
+    from bench.runner.timing import cpu_gauge
 
     # Pages render as in production: no setup_test_environment(), whose instrumented
     # template rendering sends a signal per template; only the test Client's host is allowed.
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "requests": args.requests,
         "warmup": args.warmup,
         "quick": args.quick,
+        "cpu_gauge_ms": {"start": cpu_gauge()},
         "reference": {k: v for k, v in ref.items() if k != "email"},
         "cases": [],
     }
@@ -202,8 +204,14 @@ def main(argv: list[str] | None = None) -> int:
             orders=args.sync_orders, naive_sample=args.naive_sample, list_sample=args.list_sample
         )
     results["seconds"] = round(time.perf_counter() - started, 1)
+    results["cpu_gauge_ms"]["end"] = cpu_gauge()
     text = render(results)
-    print(f"{orders:,} orders in {results['database']}, {results['started_at']}\n")
+    gauge = results["cpu_gauge_ms"]
+    print(f"{orders:,} orders in {results['database']}, {results['started_at']}")
+    print(
+        f"CPU gauge (bench/runner/timing.py, lower is faster): {gauge['start']} ms at the start,"
+        f" {gauge['end']} ms at the end\n"
+    )
     print(text)
     save(path, results)
     print(f"\nJSON: {path}")

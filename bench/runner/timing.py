@@ -89,3 +89,17 @@ def time_sql(
             cursor.fetchall()
 
     return measure(run, requests=requests, warmup=warmup, budget=budget)
+
+
+def cpu_gauge() -> float:
+    """Milliseconds a fixed pure-Python workload takes (best of 5): how fast this machine is
+    right now. A shared VM's speed drifts (2x within one session has been seen here), so
+    every run prints it at its start and end; compare runs by it, not only by their ms."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)

@@ -47,6 +47,8 @@ def test_quick_run_prints_the_table_and_writes_every_figure(database, tmp_path):
     figures = json.loads(out.read_text())
 
     assert figures["orders"] == 1500 and figures["quick"] is True
+    assert figures["cpu_gauge_ms"]["start"] > 0 and figures["cpu_gauge_ms"]["end"] > 0
+    assert "CPU gauge" in result.stdout
     names = [row["case"] for row in figures["cases"]]
     for expected in (
         "list: no filter",
