@@ -4,9 +4,10 @@
 The markup `orders/includes/line_item.html` wrote once per line, built in Python (issue 11):
 with ~60 variables, filters and tags per card, the template engine spent ~0.6 ms a line
 resolving them, most of a 40-line page's time. As in `{% order_rows %}`, every value goes
-through format_html / conditional_escape, and the filters are Django's own functions (date,
-naturaltime, intcomma, striptags, truncatechars), so the output is the template's. Forms bound
-to a failed POST (values and errors) are rare and still rendered by their templates.
+through format_html / conditional_escape (core.html's: Django's escaping), and the filters
+are Django's own functions (date, naturaltime, intcomma, striptags, truncatechars), so the
+output is the template's. Forms bound to a failed POST (values and errors) are rare and still
+rendered by their templates.
 
 `rows` come from orders.views.line_items.line_rows; `extras` maps a line item's pk to HTML
 another app adds to its actions (entry's reissue control, `{% reissue_controls %}`), so orders
@@ -22,9 +23,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.template.defaultfilters import capfirst, date, striptags, truncatechars
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import conditional_escape, format_html
 from core.masking import recipient_display
 from orders.templatetags.console import safe_link, seconds_until, status_class
 from orders.views.line_items import FIELD_TEMPLATES
@@ -40,8 +41,8 @@ ACTION_TEXT = {
 UNFREEZE_TEXT = "The recipient can redeem it again."
 
 
-def _join(parts: list[str]) -> SafeString:
-    return mark_safe("".join(parts))  # noqa: S308 - every part is format_html / escaped output
+def _join(parts: list[str], between: str = "") -> SafeString:
+    return mark_safe(between.join(parts))  # noqa: S308 - every part is format_html output
 
 
 def _badge(value: str, label: str, title: str, soft: bool = True) -> SafeString:
@@ -133,18 +134,18 @@ def _fields(row: dict[str, Any], unmasked: bool) -> SafeString:
         )
     )
     if li.errors:
-        errors = format_html_join(
-            "; ",
-            "{}{}",
-            (
-                (
+        errors = _join(
+            [
+                format_html(
+                    "{}{}",
                     _get(err, "message"),
                     format_html(' <span class="mono">({})</span>', _get(err, "code"))
                     if _get(err, "code")
                     else "",
                 )
                 for err in li.errors
-            ),
+            ],
+            "; ",
         )
         parts.append(format_html('<dt>Errors</dt><dd class="error-text">{}</dd>', errors))
     return _join(parts)

@@ -4,8 +4,9 @@ The same markup as a `{% for %}` of template code would write, but built in Pyth
 variables, filters and tags per row, the template engine spent most of the list fragment's
 time resolving them (issue 11: 50 rows cost ~20x the page's own SQL). Here each value is
 computed once, the order's URL is reversed once (core.pk_urls), and every value goes through
-format_html / conditional_escape, so the escaping is the template's. The recipient is masked
-by core.masking exactly as the `{% recipient %}` tag does (the list never unmasks).
+format_html / conditional_escape (core.html's: Django's escaping), so the escaping is the
+template's. The recipient is masked by core.masking exactly as the `{% recipient %}` tag does
+(the list never unmasks).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import conditional_escape, format_html
 from core.masking import recipient_display
 from core.pk_urls import pk_url
 from orders.templatetags.console import status_class
