@@ -17,6 +17,7 @@ from typing import Any
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
 from core.html import conditional_escape, format_html
@@ -31,11 +32,22 @@ _DATE_FORMATS = "c|Y-m-d H:i:s T|M j|H:i"
 
 
 def _dates(value: Any) -> list[str]:
+    """The four renderings: what `|date:` with each of _DATE_FORMATS gives (Django's own
+    definitions of c, Y-m-d, H:i:s, T, M and j), written directly: dateformat's per-character
+    dispatch was a third of the rows' time."""
     if not value:
         return ["", "", "", ""]
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)  # what the date filter does (expects_localtime)
-    return dateformat.format(value, _DATE_FORMATS).split("|")
+    if not timezone.is_aware(value):  # never for a DateTimeField with USE_TZ
+        return dateformat.format(value, _DATE_FORMATS).split("|")
+    value = timezone.localtime(value)  # what the date filter does (expects_localtime)
+    clock = f"{value.hour:02d}:{value.minute:02d}"
+    return [
+        value.isoformat(),
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} {clock}:{value.second:02d}"
+        f" {value.tzname() or ''}",
+        f"{MONTHS_3[value.month].title()} {value.day}",
+        clock,
+    ]
 
 
 def _recipient_cell(li: Any) -> SafeString:
