@@ -26,7 +26,7 @@ from django.db.models.functions import Cast
 
 from core.actor import Actor, ActorPath
 from orders import events
-from orders.models import LineItem, OrderEvent
+from orders.models import LineItem, Order, OrderEvent
 from orders.sync import guarded_update
 
 logger = logging.getLogger(__name__)
@@ -162,13 +162,28 @@ def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict
     postgres = connection.vendor == "postgresql"
     batches = _batches(rows, guarded_update.MAX_ROWS if postgres else None)
     write = _write_batch_postgres if postgres else _write_batch
-    if len(batches) == 1 and postgres:
+    parents = _orders_to_lock(model, rows) if postgres else []
+    if len(batches) == 1 and postgres and not parents:
         return write(model, batches[0], extra)  # one statement: atomic on its own
     written = 0
     with transaction.atomic():
+        if parents:
+            list(Order.objects.filter(pk__in=parents).order_by("pk").select_for_update())
         for batch in batches:
             written += write(model, batch, extra)
     return written
+
+
+def _orders_to_lock(model: type[models.Model], rows: list[Changes]) -> list[int]:
+    """The orders whose line statuses these line writes may change. The facet trigger
+    (orders 0013) locks a line's order after the line is written; a sync page locks its orders
+    and then writes their lines. Locking the orders first (in pk order) gives every writer the
+    same order, order then line, so a webhook's line write and a sync page cannot deadlock."""
+    if model is not LineItem:
+        return []
+    return sorted(
+        {row.obj.order_id for row in rows if "status" in row.fields or "order" in row.fields}
+    )
 
 
 def _batches(rows: list[Changes], max_rows: int | None = None) -> list[list[Changes]]:

@@ -153,6 +153,46 @@ def test_concurrent_writers_to_one_order_leave_its_line_statuses_right():
     assert FacetCount.rollup() == recount()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_line_status_writer_and_an_order_sync_page_cannot_deadlock():
+    """A sync page locks its orders, then writes their lines; a webhook's line status write
+    (bulk_write) makes the trigger lock the line's order. bulk_write locks the orders first,
+    so both take the order before the line: the webhook waits instead of deadlocking."""
+    from django.utils import timezone
+
+    from orders.sync.changes import Changes, bulk_write
+
+    order = OrderFactory(placed=True, tango_status="PENDING", line_item__status="PENDING")
+    line = order.line_items.get()
+    locked = threading.Event()
+    errors: list[BaseException] = []
+
+    def sync_page() -> None:  # as orders/sync/orders.py: the orders first, then their lines
+        try:
+            with transaction.atomic():
+                list(Order.objects.select_for_update().filter(pk=order.pk))
+                locked.set()
+                threading.Event().wait(0.5)  # the webhook's write starts meanwhile
+                LineItem.objects.filter(pk=line.pk).update(reward_status="ACTIVE")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            locked.set()
+            connections.close_all()
+
+    page = threading.Thread(target=sync_page)
+    page.start()
+    locked.wait(5)
+    changes = Changes(line)
+    changes.set("status", "COMPLETE")
+    bulk_write(LineItem, [changes], extra={"updated_at": timezone.now()})  # waits for the page
+    page.join(10)
+    assert not errors
+    line.refresh_from_db()
+    assert (line.status, line.reward_status) == ("COMPLETE", "ACTIVE")
+    assert stored_line_statuses()[order.pk] == ["COMPLETE"]
+
+
 @pytest.fixture
 def support(client, make_user):
     client.force_login(make_user("Support"))
