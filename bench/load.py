@@ -347,9 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Load run, {started:%Y-%m-%d %H:%M} UTC, gunicorn {args.workers}x{args.threads}")
     print(f"CACHE_URL: {args.cache_url or '(each process its own memory)'}")
-    print(
-        f"CPU gauge (lower is faster): {gauge['start']} ms at the start, {gauge['end']} ms at the end\n"
-    )  # noqa: E501
+    print(f"CPU gauge (lower is faster): {gauge['start']} ms at the start,", end=" ")
+    print(f"{gauge['end']} ms at the end\n")
     print(render(result, args))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
