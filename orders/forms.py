@@ -8,7 +8,7 @@ from django import forms
 
 from core import emails, phones
 from orders.actions.resend import RESEND_REASON_CODES, ResendTarget
-from orders.actions.rewards import reason_codes
+from orders.actions.rewards import LINE_ITEM_ACTIONS, reason_codes
 from orders.models import BulkJob
 
 
@@ -150,3 +150,13 @@ class BulkForm(forms.Form):
         if not data.get("ids") and not data.get("all_matching"):
             raise forms.ValidationError("Select orders, or choose all orders matching the filter.")
         return data
+
+
+# The templates of the order page's blank forms' fields (orders.views.line_items.blank_fields
+# renders them once per process; orders/templatetags/line_cards.py a form bound to a failed POST).
+FIELD_TEMPLATES = {
+    "resend": "orders/includes/resend_fields.html",
+    "reveal": "orders/includes/reveal_fields.html",
+    "order-resend": "orders/includes/resend_fields.html",  # the order's "Resend all"
+    **dict.fromkeys(LINE_ITEM_ACTIONS, "orders/includes/line_action_fields.html"),
+}

@@ -27,8 +27,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.html import conditional_escape, format_html
 from core.masking import recipient_display
+from orders.forms import FIELD_TEMPLATES
 from orders.templatetags.console import safe_link, seconds_until, status_class
-from orders.views.line_items import FIELD_TEMPLATES
 
 register = template.Library()
 

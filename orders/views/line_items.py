@@ -29,19 +29,13 @@ from core.paging import Page, keyset_page
 from core.pk_urls import pk_url
 from orders.actions.resend import RESEND_MARKER_STALE, resend_available_at, resend_blocker
 from orders.actions.rewards import LINE_ITEM_ACTIONS, line_item_action_blocker, reveal_blocker
-from orders.forms import LineItemActionForm, ResendForm, RevealForm
+from orders.forms import FIELD_TEMPLATES, LineItemActionForm, ResendForm, RevealForm
 from orders.models import LineItem, Order
 from orders.statuses import LineItemStatus, RewardStatus
 
 LINES_PER_PAGE = 50
 PAGE_PARAMS = ("after", "before", "start")
 PK = "__pk__"  # stands for a line item's pk in a form rendered once per page
-FIELD_TEMPLATES = {
-    "resend": "orders/includes/resend_fields.html",
-    "reveal": "orders/includes/reveal_fields.html",
-    "order-resend": "orders/includes/resend_fields.html",  # the order's "Resend all"
-    **dict.fromkeys(LINE_ITEM_ACTIONS, "orders/includes/line_action_fields.html"),
-}
 # Each line's action URLs (core.pk_urls: reversed once a page, not per line and action).
 ACTION_URLS = {
     "cancel": "orders:cancel-line-item",
