@@ -7,11 +7,11 @@ writes the same markup in Python.
 
 from __future__ import annotations
 
+from html import escape  # what django.utils.html.escape calls, without its lazy wrapper
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -30,12 +30,12 @@ class FastSelect(forms.Select):
             selected = not chosen[0] and text in wanted
             chosen[0] = chosen[0] or selected
             mark = " selected" if selected else ""
-            return f'  <option value="{escape(text)}"{mark}>{escape(label)}</option>'
+            return f'  <option value="{escape(text)}"{mark}>{escape(str(label))}</option>'
 
-        parts = [f'<select name="{escape(name)}"{flatatt(final)}>']
+        parts = [f'<select name="{escape(str(name))}"{flatatt(final)}>']
         for option_value, label in self.choices:
             if isinstance(label, list | tuple):
-                parts.append(f'  <optgroup label="{escape(option_value)}">')
+                parts.append(f'  <optgroup label="{escape(str(option_value))}">')
                 parts.extend(option(value_, label_) for value_, label_ in label)
                 parts.append("  </optgroup>")
             else:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape as _escape
 from typing import Any
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 CENT = Decimal("0.01")
+
+
+def escape(value: Any) -> str:
+    """django.utils.html.escape without its lazy-string wrapper (thousands of cells a page)."""
+    return _escape(str(value))
 
 
 @register.filter(name="money")
