@@ -16,11 +16,11 @@ from typing import Any
 from django.utils.safestring import SafeString
 
 
-def conditional_escape(value: Any) -> str:
-    """django.utils.html.conditional_escape(value)."""
+def conditional_escape(value: Any) -> SafeString:
+    """django.utils.html.conditional_escape(value): safe, so never escaped twice."""
     if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
+        return SafeString(value.__html__())
+    return SafeString(escape(str(value)))
 
 
 def format_html(template: str, *args: Any, **kwargs: Any) -> SafeString:

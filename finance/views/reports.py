@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,7 @@ SVG_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}
 REPORT_CACHE_SECONDS = getattr(settings, "FINANCE_REPORT_CACHE_SECONDS", 60)
 REPORT_KEEP_SECONDS = 10 * REPORT_CACHE_SECONDS
 REPORT_BUSY_SECONDS = 120  # a recomputation that died frees its report after this
+REPORT_WAIT_SECONDS = 15  # how long a request waits for another's first computation
 FRESH_PARAM = "fresh"
 
 
@@ -63,25 +66,58 @@ def report_for(
     pairs = sorted((key, value) for key in data for value in data.getlist(key))
     pairs.append(("user", str(request.user.pk)))
     key = "finance-report:" + hashlib.sha256(urlencode(pairs).encode()).hexdigest()
-    hit, busy = None if fresh else cache.get(key), False
+    hit, token = None if fresh else cache.get(key), None
     if hit is not None:
-        age = (timezone.now() - hit[1]).total_seconds()
-        # Older than REPORT_CACHE_SECONDS: this request recomputes it, unless another one
-        # already is (cache.add is atomic), and then the older figures, with their time, do.
-        busy = age >= REPORT_CACHE_SECONDS and cache.add(f"{key}:busy", 1, REPORT_BUSY_SECONDS)
-        if not busy:
-            asked = _forms(request, data)
-            if asked.error == "":
-                asked.report, asked.computed_at = hit
-                return asked
+        young = (timezone.now() - hit[1]).total_seconds() < REPORT_CACHE_SECONDS
+        # Older: this request recomputes it, unless another one already is; then the older
+        # figures, with their time, do.
+        token = None if young else _take(key)
+        if young or token is None:
+            return _reused(request, data, hit) or _computed(request, data)
+    elif not fresh:
+        # Nobody has it: one request computes it, the others wait for its figures a while.
+        token = _take(key)
+        if token is None and (hit := _wait_for(key)) is not None:
+            return _reused(request, data, hit) or _computed(request, data)
     try:
         asked = _computed(request, data)
         if asked.report is not None:
             cache.set(key, (asked.report, asked.computed_at), REPORT_KEEP_SECONDS)
     finally:
-        if busy:
-            cache.delete(f"{key}:busy")
+        if token is not None:
+            _release(key, token)
     return asked
+
+
+def _reused(request: HttpRequest, data: Any, hit: tuple[Report, datetime]) -> ReportRequest | None:
+    asked = _forms(request, data)
+    if asked.error:
+        return None
+    asked.report, asked.computed_at = hit
+    return asked
+
+
+def _take(key: str) -> str | None:
+    """The right to compute this report (a token), or None while another request has it."""
+    token = uuid.uuid4().hex
+    return token if cache.add(f"{key}:busy", token, REPORT_BUSY_SECONDS) else None
+
+
+def _release(key: str, token: str) -> None:
+    # Only our own: one that outlived REPORT_BUSY_SECONDS may be another request's by now.
+    if cache.get(f"{key}:busy") == token:
+        cache.delete(f"{key}:busy")
+
+
+def _wait_for(key: str) -> tuple[Report, datetime] | None:
+    deadline = time.monotonic() + REPORT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if (hit := cache.get(key)) is not None:
+            return hit
+        if cache.get(f"{key}:busy") is None:  # it failed or gave up: compute it here
+            return None
+    return None
 
 
 def _forms(request: HttpRequest, data: Any) -> ReportRequest:

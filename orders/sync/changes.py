@@ -141,7 +141,13 @@ def line_item_events(
     return [row for row in rows if row is not None]
 
 
-def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict[str, Any]) -> int:
+def bulk_write(
+    model: type[models.Model],
+    changed: list[Changes],
+    *,
+    extra: dict[str, Any],
+    orders_locked: bool = False,
+) -> int:
     """Write each row's changed fields, and only if they still hold the value the diff read.
 
     In one short transaction: lock just the changed rows (in pk order, so two passes cannot
@@ -150,7 +156,9 @@ def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict
     fields plus `extra` (e.g. last_synced_at). A row left with no change is not written at all.
     Dropped fields are removed from the `Changes` (and the object gets the stored value back),
     so callers build timeline rows after this call, from what was really written. Returns how
-    many rows were written. Never call it across HTTP.
+    many rows were written. Never call it across HTTP. Line items whose status changes get
+    their orders locked first (orders_to_lock), unless the caller's transaction holds them
+    already (`orders_locked`).
 
     On PostgreSQL each batch (up to 1,000 rows) is one statement that locks, checks and writes
     (orders/sync/guarded_update.py); elsewhere a SELECT FOR UPDATE, the check in Python and
@@ -162,28 +170,41 @@ def bulk_write(model: type[models.Model], changed: list[Changes], *, extra: dict
     postgres = connection.vendor == "postgresql"
     batches = _batches(rows, guarded_update.MAX_ROWS if postgres else None)
     write = _write_batch_postgres if postgres else _write_batch
-    parents = _orders_to_lock(model, rows) if postgres else []
+    parents = orders_to_lock(model, rows) if postgres and not orders_locked else set()
     if len(batches) == 1 and postgres and not parents:
         return write(model, batches[0], extra)  # one statement: atomic on its own
     written = 0
     with transaction.atomic():
-        if parents:
-            list(Order.objects.filter(pk__in=parents).order_by("pk").select_for_update())
+        lock_orders(parents)
         for batch in batches:
             written += write(model, batch, extra)
     return written
 
 
-def _orders_to_lock(model: type[models.Model], rows: list[Changes]) -> list[int]:
+def orders_to_lock(model: type[models.Model], rows: list[Changes]) -> set[int]:
     """The orders whose line statuses these line writes may change. The facet trigger
     (orders 0013) locks a line's order after the line is written; a sync page locks its orders
-    and then writes their lines. Locking the orders first (in pk order) gives every writer the
-    same order, order then line, so a webhook's line write and a sync page cannot deadlock."""
+    and then writes their lines. Locking the orders first (in pk order, lock_orders) gives
+    every writer the same order, order then line, so a webhook's line write and a sync page
+    cannot deadlock. A line moved to another order changes both."""
     if model is not LineItem:
-        return []
-    return sorted(
-        {row.obj.order_id for row in rows if "status" in row.fields or "order" in row.fields}
-    )
+        return set()
+    ids: set[int] = set()
+    for row in rows:
+        if "status" in row.fields or "order" in row.fields:
+            ids.add(row.obj.order_id)
+        if "order" in row.fields:
+            old = row.old("order")
+            ids.add(getattr(old, "pk", old))
+    ids.discard(None)
+    return ids
+
+
+def lock_orders(ids: set[int] | list[int]) -> None:
+    """SELECT ... FOR UPDATE these orders, in pk order (inside the caller's transaction; a
+    no-op on SQLite, where nothing runs concurrently with a write)."""
+    if ids and connection.vendor == "postgresql":
+        list(Order.objects.filter(pk__in=sorted(ids)).order_by("pk").select_for_update())
 
 
 def _batches(rows: list[Changes], max_rows: int | None = None) -> list[list[Changes]]:

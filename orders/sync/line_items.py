@@ -25,6 +25,8 @@ from orders.sync.changes import (
     bulk_write,
     fit,
     line_item_events,
+    lock_orders,
+    orders_to_lock,
     quantize,
 )
 from orders.sync.status import apply_line_item_status
@@ -129,7 +131,11 @@ def apply_tango_line_items(
 
     changed = [changes for line, tango in pairs if (changes := _line_changes(line, tango))]
     with transaction.atomic():
-        report.updated += bulk_write(LineItem, changed, extra={"updated_at": now})
+        # New lines' INSERT also makes the facet trigger lock their orders: every order first.
+        lock_orders(orders_to_lock(LineItem, changed) | {line.order_id for line in new_lines})
+        report.updated += bulk_write(
+            LineItem, changed, extra={"updated_at": now}, orders_locked=True
+        )
         if new_lines:
             LineItem.objects.bulk_create(new_lines)
             report.created += len(new_lines)

@@ -26,7 +26,15 @@ from core.actor import Actor
 from orders.models import LineItem, Order, OrderEvent
 from orders.state import transition_state
 from orders.statuses import ADOPT, ADOPTABLE, PlacementState
-from orders.sync.changes import SYNC_ACTOR, Changes, SyncReport, bulk_write, line_item_events
+from orders.sync.changes import (
+    SYNC_ACTOR,
+    Changes,
+    SyncReport,
+    bulk_write,
+    line_item_events,
+    lock_orders,
+    orders_to_lock,
+)
 from orders.sync.imports import import_orders
 from orders.sync.status import apply_line_item_status, order_changes, write_orders
 from tango.client import TangoClient, get_client
@@ -255,20 +263,21 @@ def _update_matched(
     if not matched:
         return []
     changed = [changes for order, tango in matched if (changes := order_changes(order, tango))]
-    # After the write: only what was really written gets a timeline row.
+    lines = _single_line_changes(matched)
+    # The orders this page writes and those whose line statuses change (the facet trigger
+    # locks them) locked together, in pk order: the guarded UPDATE locks only the first, and
+    # two pages each holding one of them could wait for each other.
+    written_ids = {changes.obj.pk for changes in changed}
+    if more := orders_to_lock(LineItem, lines) - written_ids:
+        lock_orders(more | written_ids)
+    # After the writes: only what was really written gets a timeline row.
     written, rows = write_orders(changed, actor=actor, now=now)
     report.updated += written
-    rows += _update_single_line_items(matched, report=report, now=now, actor=actor)
-    return rows
+    bulk_write(LineItem, lines, extra={"updated_at": now}, orders_locked=True)
+    return rows + line_item_events(lines, actor=actor, occurred_at=now)
 
 
-def _update_single_line_items(
-    matched: Sequence[tuple[Order, TangoOrder]],
-    *,
-    report: SyncReport,
-    now: datetime,
-    actor: Actor,
-) -> list[OrderEvent]:
+def _single_line_changes(matched: Sequence[tuple[Order, TangoOrder]]) -> list[Changes]:
     """GET /orders carries `lineItemStatus`: keep one-line orders' line item in step with it.
 
     Multi-line (bulk) orders get their line items from GET /lineItems or /asyncOrders instead,
@@ -291,8 +300,7 @@ def _update_single_line_items(
         apply_line_item_status(changes, tango.line_item_status, ident=line.pk)
         if changes:
             changed.append(changes)
-    bulk_write(LineItem, changed, extra={"updated_at": now})
-    return line_item_events(changed, actor=actor, occurred_at=now)
+    return changed
 
 
 def fetch_orders_by_reference(references: Sequence[str], *, report: SyncReport) -> None:

@@ -24,6 +24,7 @@ from django.template.defaultfilters import capfirst, date, striptags, truncatech
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from core.html import conditional_escape, format_html
 from core.masking import recipient_display
@@ -128,7 +129,8 @@ def _fields(row: dict[str, Any], unmasked: bool) -> SafeString:
     parts.append(
         format_html(
             "<dt>Issued</dt><dd>{}</dd><dt>Resent</dt><dd>{}\u00d7{}</dd>",
-            date(li.date_issued, "Y-m-d H:i") or "—",
+            # `|date:` gets the value in the current time zone (the template engine's doing).
+            date(template_localtime(li.date_issued), "Y-m-d H:i") or "—",
             li.resend_count,
             last,
         )

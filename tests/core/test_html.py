@@ -31,7 +31,10 @@ VALUES = [
 
 @pytest.mark.parametrize("value", VALUES)
 def test_conditional_escape_matches_django(value):
-    assert html.conditional_escape(value) == django_html.conditional_escape(value)
+    ours = html.conditional_escape(value)
+    assert ours == django_html.conditional_escape(value)
+    assert isinstance(ours, SafeString)  # so it is not escaped again when nested
+    assert html.format_html("{}", ours) == django_html.format_html("{}", value)
 
 
 def test_format_html_matches_django_and_is_safe():

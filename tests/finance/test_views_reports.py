@@ -170,3 +170,15 @@ def test_an_older_report_is_recomputed_by_one_request_at_a_time(
     # Nobody is: this request recomputes it, and frees it for the next one.
     assert _group_bys(finance_client, page, march) == 1
     assert _group_bys(finance_client, page, march) == 1
+
+
+def test_a_first_view_whose_computation_failed_elsewhere_computes_it_itself(
+    finance_client, ledger, march, monkeypatch
+):
+    from finance.views import reports
+
+    # Another request took the report (it is not in the cache yet) and then gave up: its lock
+    # is gone, so this one stops waiting and computes the report.
+    monkeypatch.setattr(reports, "_take", lambda key: None)
+    page = reverse("finance:reports")
+    assert _group_bys(finance_client, page, march) == 1

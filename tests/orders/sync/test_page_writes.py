@@ -57,14 +57,42 @@ def test_a_page_that_changes_every_row_runs_a_few_statements(
     many = _page_changing_everything(fake_tango, "RA2611BB", 100)
 
     assert few == many
-    # Read the orders, write them, read their lines, lock the orders whose line statuses
-    # change (the facet trigger would lock them after the lines: orders first, as every
-    # writer, so nobody deadlocks), write the lines (each write one guarded statement: lock,
-    # check and UPDATE), one INSERT of the timeline rows; the page's own transaction and the
-    # lines' write are the savepoints (the test's transaction is open around them).
+    # Read the orders and their lines, write the orders, write the lines (each write one
+    # guarded statement: lock, check and UPDATE, no separate SELECT FOR UPDATE, no savepoint
+    # of its own: the orders whose line statuses change are the ones the order write locked
+    # already), one INSERT of the timeline rows; the page's own transaction is the one
+    # savepoint (the test's transaction is open around it).
     body = [verb for verb in many if verb not in ("SAVEPOINT", "RELEASE")]
-    assert body == ["SELECT", "WITH", "SELECT", "SELECT", "WITH", "INSERT"], many
-    assert many.count("SAVEPOINT") == 2
+    assert body == ["SELECT", "SELECT", "WITH", "WITH", "INSERT"], many
+    assert many.count("SAVEPOINT") == 1
+
+
+@postgres_only
+def test_a_page_locks_every_order_whose_line_status_changes_before_writing(
+    fake_tango: FakeTango, account: Account
+) -> None:
+    # Orders unchanged themselves but whose one line changes status: the facet trigger will
+    # lock them, so the page locks them with the orders it writes, in one pk-ordered SELECT
+    # FOR UPDATE before any write (two pages each holding one could wait for each other).
+    start = T0 + timedelta(days=40)
+    refs = [f"RA2611L-{n:05d}-11" for n in range(3)]
+    for n, ref in enumerate(refs):
+        created = start + timedelta(minutes=n)
+        fake_tango.add(ref, created=created, status="PENDING", line_status="PENDING")
+    window = {"start": start - timedelta(hours=1), "end": start + timedelta(days=1)}
+    sync_orders_window(**window)
+    for ref in refs:  # GET /orders' lineItemStatus moves, the order's status does not
+        fake_tango.orders[ref]["lineItemStatus"] = "COMPLETE"
+    with CaptureQueriesContext(connection) as ctx:
+        sync_orders_window(**window)
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    locks = [i for i, sql in enumerate(sqls) if sql.endswith("FOR UPDATE")]
+    writes = [i for i, sql in enumerate(sqls) if sql.startswith("WITH")]
+    assert locks and writes and locks[0] < writes[0]
+    assert '"orders_order"' in sqls[locks[0]] and "ORDER BY" in sqls[locks[0]]
+    assert set(LineItem.objects.filter(order__reference_order_id__in=refs).values_list(
+        "status", flat=True
+    )) == {"COMPLETE"}  # fmt: skip
 
 
 def test_only_fields_still_holding_the_read_value_are_written(account: Account) -> None:

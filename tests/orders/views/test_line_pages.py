@@ -172,3 +172,24 @@ def test_a_line_card_escapes_what_tango_sent_and_lists_its_errors(manager):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert 'Account &lt;b&gt;closed&lt;/b&gt; <span class="mono">(422.1)</span>; ' in html
     assert html.count('<article class="line-item"') == 1
+
+
+def test_a_revealed_credential_is_escaped_once():
+    from orders.templatetags.line_cards import _credential
+    from tango.types.values import Credential, Reward
+
+    reward = Reward(credentials=(Credential(label="PIN", value="AB&C<1>'"),))
+    html = _credential(reward)
+    assert "AB&amp;C&lt;1&gt;&#x27;" in html and "&amp;amp;" not in html
+
+
+def test_the_issued_date_is_in_the_current_time_zone(manager, settings):
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "America/New_York"
+    order = OrderFactory(placed=True, tango_status="COMPLETE", line_item=None)
+    LineItemFactory(
+        order=order, line_number=1, date_issued=datetime(2026, 12, 4, 2, 48, tzinfo=UTC)
+    )
+    html = manager.get(detail(order)).content.decode()
+    assert "<dt>Issued</dt><dd>2026-12-03 21:48</dd>" in html
